@@ -1,0 +1,3 @@
+"""meetcheck: readiness checks for remote meetings with simultaneous interpretation."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from meetcheck.cli import main
+
+main()

@@ -1,0 +1,191 @@
+"""The check model: what a check declares, and the findings it returns.
+
+Checks declare the profile keys they read (metrics with a direction, typed options)
+so a profile can be validated before anything runs.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from meetcheck.context import CheckContext
+
+
+class Status(str, enum.Enum):
+    """Outcome of a finding or a check. Checks set the first three; the runner the rest."""
+
+    PASS = "PASS"
+    WARN = "WARN"
+    FAIL = "FAIL"
+    ERROR = "ERROR"
+    TIMEOUT = "TIMEOUT"
+    SKIPPED = "SKIPPED"
+
+    @property
+    def rank(self) -> int:
+        """Severity order used to pick a check's overall status from its findings."""
+        return _RANK[self]
+
+
+_RANK = {
+    Status.SKIPPED: 0,
+    Status.PASS: 1,
+    Status.WARN: 2,
+    Status.TIMEOUT: 3,
+    Status.ERROR: 4,
+    Status.FAIL: 5,
+}
+CHECK_STATUSES = (Status.PASS, Status.WARN, Status.FAIL)
+
+
+class Severity(str, enum.Enum):
+    """How much a failure of this check matters for a meeting (shown in reports)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A measured quantity a profile may set warn/fail thresholds for.
+
+    ``higher_is_worse`` fixes the direction, so the profile loader can reject
+    a warn threshold that is looser than the fail one.
+    """
+
+    unit: str
+    higher_is_worse: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    """A typed, non-threshold setting a check reads from its profile section."""
+
+    type: type | tuple[type, ...]
+    default: Any = None
+    description: str = ""
+    item_type: type | None = None  # for list options: the type of each item
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Warn and fail limits for one metric, with the source that justifies them."""
+
+    metric: str
+    unit: str
+    higher_is_worse: bool
+    warn: float | None = None
+    fail: float | None = None
+    source: str = ""
+
+    def evaluate(self, value: float) -> Status:
+        """Strictly beyond a limit triggers it: a value equal to the limit still passes."""
+        if self.higher_is_worse:
+            if self.fail is not None and value > self.fail:
+                return Status.FAIL
+            if self.warn is not None and value > self.warn:
+                return Status.WARN
+        else:
+            if self.fail is not None and value < self.fail:
+                return Status.FAIL
+            if self.warn is not None and value < self.warn:
+                return Status.WARN
+        return Status.PASS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "unit": self.unit,
+            "direction": "higher_is_worse" if self.higher_is_worse else "lower_is_worse",
+            "warn": self.warn,
+            "fail": self.fail,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measured value with its unit; ``value`` may be text for categorical facts."""
+
+    name: str
+    value: Any
+    unit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "unit": self.unit}
+
+
+@dataclass
+class Finding:
+    """One conclusion of a check, with what was measured and what decided it."""
+
+    status: Status
+    message: str
+    remediation: str = ""
+    measurements: list[Measurement] = field(default_factory=list)
+    threshold: Threshold | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "message": self.message,
+            "remediation": self.remediation,
+            "measurements": [m.to_dict() for m in self.measurements],
+            "threshold": self.threshold.to_dict() if self.threshold else None,
+        }
+
+
+class Check:
+    """Base class for checks; subclass it and register the class from a plugin.
+
+    Class attributes are the check's public, stable description. ``run`` returns one
+    finding or several; raising marks the check ERROR, ``ctx.skip()`` marks it SKIPPED.
+    """
+
+    id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    category: ClassVar[str] = ""
+    severity: ClassVar[Severity] = Severity.MEDIUM
+    description: ClassVar[str] = ""
+    remediation: ClassVar[str] = ""
+    metrics: ClassVar[dict[str, Metric]] = {}
+    options: ClassVar[dict[str, Option]] = {}
+    depends_on: ClassVar[tuple[str, ...]] = ()
+
+    async def run(self, ctx: CheckContext) -> Finding | Sequence[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """Plain-data description for `meetcheck plugins --json` and reports."""
+        return {
+            "id": cls.id,
+            "title": cls.title,
+            "category": cls.category,
+            "severity": cls.severity.value,
+            "metrics": {
+                k: {"unit": m.unit, "higher_is_worse": m.higher_is_worse}
+                for k, m in cls.metrics.items()
+            },
+            "options": sorted(cls.options),
+            "depends_on": list(cls.depends_on),
+        }
+
+
+def validate_check_class(cls: Any) -> None:
+    """Reject a malformed check at registration, so the error names the plugin."""
+    if not (isinstance(cls, type) and issubclass(cls, Check)):
+        raise TypeError(f"{cls!r} is not a meetcheck.Check subclass")
+    if not cls.id or cls.id.count(".") < 1 or cls.id != cls.id.strip().lower():
+        raise ValueError(f"check {cls.__name__} needs a lower-case dotted id, got {cls.id!r}")
+    if not cls.title:
+        raise ValueError(f"check {cls.id} has no title")
+    if not cls.category:
+        raise ValueError(f"check {cls.id} has no category")

@@ -1,0 +1,1 @@
+"""Built-in check plugins. Each module is registered exactly like a third-party plugin."""

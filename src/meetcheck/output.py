@@ -1,0 +1,68 @@
+"""Writing rendered reports to files or stdout, pairing ``--format`` with ``-o``."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from meetcheck.errors import InputError
+
+
+def plan_outputs(
+    formats: Sequence[str], outputs: Sequence[str], reporters: dict[str, Any]
+) -> list[tuple[str, str | None]]:
+    """Pair the i-th --format with the i-th -o; an -o alone takes its format from its suffix.
+
+    ``None`` as the path means stdout; only one format may go there.
+    """
+    by_ext = {r.extension: name for name, r in reporters.items()}
+    targets: list[tuple[str, str | None]] = []
+    for i, fmt in enumerate(formats):
+        if fmt not in reporters:
+            raise InputError(f"--format {fmt}: unknown format (known: {', '.join(reporters)})")
+        targets.append((fmt, outputs[i] if i < len(outputs) else None))
+    for path in outputs[len(formats):]:
+        fmt = by_ext.get(Path(path).suffix.lower())
+        if fmt is None:
+            raise InputError(f"-o {path}: cannot tell the format from the name; add --format")
+        targets.append((fmt, path))
+    if not targets:
+        targets.append(("text", None))
+    if sum(1 for _, p in targets if p is None) > 1:
+        raise InputError("--format: only one format can go to the terminal; give the others -o")
+    return targets
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file so an interrupted write never leaves half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_reports(
+    data: dict[str, Any], targets: list[tuple[str, str | None]], reporters: dict[str, Any]
+) -> list[str]:
+    """Render and write every target; returns the problems (each target is tried)."""
+    problems = []
+    for fmt, path in targets:
+        text = reporters[fmt].render(data)
+        if path is None or path == "-":
+            click.echo(text, nl=False)
+            continue
+        try:
+            write_atomic(Path(path), text)
+        except OSError as exc:
+            problems.append(f"cannot write {fmt} report to {path}: {exc.strerror or exc}")
+    return problems

@@ -1,0 +1,262 @@
+"""Finding, loading and calling plugins.
+
+Load order: blocked names first (``-p no:NAME``, ``MEETCHECK_DISABLE_PLUGINS``), then
+installed entry points (group ``meetcheck``), then plugin directories, then the built-ins,
+which are registered exactly like third-party plugins. One broken plugin is reported by
+name and never stops the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from meetcheck import hookspecs
+from meetcheck.check import validate_check_class
+from meetcheck.hookimpl import PROJECT
+
+ENTRY_POINT_GROUP = "meetcheck"
+ENV_DISABLE = "MEETCHECK_DISABLE_PLUGINS"
+ENV_PLUGINS_DIR = "MEETCHECK_PLUGINS_DIR"
+DEFAULT_PLUGINS_DIR = Path("plugins")
+
+BUILTIN_PLUGINS = (
+    "meetcheck.checks.system",
+    "meetcheck.report.text",
+    "meetcheck.report.jsonreport",
+    "meetcheck.report.html",
+    "meetcheck.report.junit",
+    "meetcheck.report.progress",
+)
+
+
+@dataclass
+class PluginError:
+    """A plugin that failed to import, to register, or inside a hook."""
+
+    plugin: str
+    stage: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"plugin {self.plugin!r} failed {self.stage}: {self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"plugin": self.plugin, "stage": self.stage, "message": self.message}
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    source: str  # builtin | entrypoint | directory
+    version: str
+    location: str = ""
+    checks: list[str] = field(default_factory=list)
+    reporters: list[str] = field(default_factory=list)
+
+
+def _short_exc(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        return f"SyntaxError: {exc.msg} ({exc.filename}, line {exc.lineno})"
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({frames[-1].filename}, line {frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def parse_blocked(values: Iterable[str]) -> set[str]:
+    """Turn ``-p no:NAME`` values and the environment variable into a set of names."""
+    blocked: set[str] = set()
+    for value in values:
+        if not value.startswith("no:") or not value[3:]:
+            from meetcheck.errors import InputError
+
+            raise InputError(f"-p {value}: expected 'no:NAME' to block a plugin")
+        blocked.add(value[3:])
+    env = os.environ.get(ENV_DISABLE, "")
+    blocked.update(n.strip() for n in env.split(",") if n.strip())
+    return blocked
+
+
+class Plugins:
+    """The pluggy manager plus what meetcheck learned while loading plugins."""
+
+    def __init__(
+        self,
+        blocked: Iterable[str] = (),
+        plugins_dirs: Iterable[Path] = (),
+        use_default_dir: bool = True,
+        builtins: Iterable[str] = BUILTIN_PLUGINS,
+        entry_points: bool = True,
+    ) -> None:
+        self.pm = pluggy.PluginManager(PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.errors: list[PluginError] = []
+        self.info: dict[str, PluginInfo] = {}
+        self._checks: dict[str, type] | None = None
+        self._reporters: dict[str, Any] | None = None
+        for name in blocked:
+            self.pm.set_blocked(name)
+        if entry_points:
+            self._load_entry_points()
+        dirs = list(plugins_dirs)
+        env_dir = os.environ.get(ENV_PLUGINS_DIR)
+        if env_dir:
+            dirs.append(Path(env_dir))
+        if use_default_dir and DEFAULT_PLUGINS_DIR.is_dir():
+            dirs.append(DEFAULT_PLUGINS_DIR)
+        seen: set[Path] = set()
+        for d in dirs:
+            if d.resolve() not in seen:
+                seen.add(d.resolve())
+                self._load_directory(d)
+        for modname in builtins:
+            self._load_module(modname, modname.removeprefix("meetcheck."), "builtin", "")
+        self._check_pending()
+
+    # -- loading ---------------------------------------------------------------------
+    def _register(self, obj: Any, name: str, source: str, version: str, location: str) -> None:
+        if self.pm.is_blocked(name):
+            return
+        try:
+            self.pm.register(obj, name=name)
+        except Exception as exc:  # PluginValidationError, duplicate name, ...
+            self.errors.append(PluginError(name, "to register", _short_exc(exc)))
+            return
+        self.info[name] = PluginInfo(name, source, version, location)
+
+    def _load_module(self, modname: str, name: str, source: str, version: str) -> None:
+        if self.pm.is_blocked(name):
+            return
+        try:
+            module = importlib.import_module(modname)
+        except Exception as exc:
+            self.errors.append(PluginError(name, "to import", _short_exc(exc)))
+            return
+        if not version:
+            from meetcheck import __version__
+
+            version = __version__
+        self._register(module, name, source, version, modname)
+
+    def _load_entry_points(self) -> None:
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if self.pm.is_blocked(ep.name):
+                continue
+            try:
+                obj = ep.load()
+            except Exception as exc:
+                self.errors.append(PluginError(ep.name, "to import", _short_exc(exc)))
+                continue
+            version = ep.dist.version if ep.dist else "unknown"
+            self._register(obj, ep.name, "entrypoint", version, ep.value)
+
+    def _load_directory(self, directory: Path) -> None:
+        if not directory.is_dir():
+            self.errors.append(
+                PluginError(str(directory), "to load", "plugins directory does not exist")
+            )
+            return
+        for path in sorted(directory.glob("*.py")):
+            name = path.stem
+            if name.startswith("_") or self.pm.is_blocked(name):
+                continue
+            modname = f"meetcheck_plugins.{name}"
+            try:
+                spec = importlib.util.spec_from_file_location(modname, path)
+                assert spec and spec.loader
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[modname] = module
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                sys.modules.pop(modname, None)
+                self.errors.append(PluginError(name, "to import", _short_exc(exc)))
+                continue
+            version = str(getattr(module, "__version__", "unknown"))
+            self._register(module, name, "directory", version, str(path))
+
+    def _check_pending(self) -> None:
+        """Unregister plugins that implement hooks meetcheck does not define."""
+        while True:
+            try:
+                self.pm.check_pending()
+                return
+            except pluggy.PluginValidationError as exc:
+                name = self.pm.get_name(exc.plugin) or repr(exc.plugin)
+                self.pm.unregister(exc.plugin)
+                self.info.pop(name, None)
+                self.errors.append(PluginError(name, "validation", str(exc)))
+
+    # -- calling ---------------------------------------------------------------------
+    def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Call every implementation of a hook, isolating failures per plugin."""
+        caller = getattr(self.pm.hook, hook_name)
+        results = []
+        for impl in caller.get_hookimpls():
+            args = {a: kwargs[a] for a in impl.argnames}
+            try:
+                results.append(impl.function(**args))
+            except Exception as exc:
+                self.errors.append(PluginError(impl.plugin_name, f"in {hook_name}", _short_exc(exc)))
+        return results
+
+    def _collect(self, hook_name: str, validate: Any, key: Any, kind: str) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in caller.get_hookimpls():
+            plugin = impl.plugin_name
+
+            def register(obj: Any, _plugin: str = plugin) -> None:
+                validate(obj)
+                k = key(obj)
+                if k in found:
+                    raise ValueError(f"{kind} {k!r} is already registered")
+                found[k] = obj
+                info = self.info.get(_plugin)
+                if info is not None:
+                    getattr(info, kind + "s").append(k)
+
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                self.errors.append(PluginError(plugin, f"in {hook_name}", _short_exc(exc)))
+        return dict(sorted(found.items()))
+
+    def checks(self) -> dict[str, type]:
+        """All registered check classes by id, in id order."""
+        if self._checks is None:
+            self._checks = self._collect(
+                "meetcheck_register_checks", validate_check_class, lambda c: c.id, "check"
+            )
+        return self._checks
+
+    def reporters(self) -> dict[str, Any]:
+        """All registered reporters by format name."""
+        if self._reporters is None:
+            from meetcheck.report.reporter import validate_reporter
+
+            self._reporters = self._collect(
+                "meetcheck_register_reporters", validate_reporter, lambda r: r.name, "reporter"
+            )
+        return self._reporters
+
+    def hooks_of(self, name: str) -> list[str]:
+        plugin = self.pm.get_plugin(name)
+        if plugin is None:
+            return []
+        return sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+
+    def versions(self) -> list[dict[str, str]]:
+        return [
+            {"name": i.name, "version": i.version, "source": i.source}
+            for i in sorted(self.info.values(), key=lambda i: i.name)
+        ]

@@ -1,0 +1,281 @@
+"""Profiles: the recommended practices as versioned thresholds with sources.
+
+A profile is TOML, may ``extend`` another and override single values, and is validated
+against the registered checks before anything runs, so a typo never silently disables
+a threshold.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from meetcheck.check import Check, Threshold
+from meetcheck.errors import InputError
+from meetcheck.tomlfile import Validator, is_number, load_toml, type_name
+
+DEFAULT_TIMEOUT_S = 30.0
+TOP_KEYS = {"name", "version", "description", "audience", "extends", "defaults", "checks"}
+DEFAULT_KEYS = {"timeout", "required"}
+CHECK_KEYS = {"enabled", "required", "timeout", "thresholds", "options"}
+THRESHOLD_KEYS = {"warn", "fail", "source", "note"}
+
+
+def profiles_dir() -> Path:
+    """Shipped profiles: inside the installed package, or the repository's ``profiles/``."""
+    packaged = Path(str(resources.files("meetcheck"))) / "profiles"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "profiles"
+
+
+def shipped_profiles() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(profiles_dir().glob("*.toml"))}
+
+
+@dataclass
+class CheckSettings:
+    """What one profile says about one check, after inheritance."""
+
+    id: str
+    enabled: bool = True
+    required: bool = False
+    timeout: float = DEFAULT_TIMEOUT_S
+    thresholds: dict[str, Threshold] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    listed: bool = False
+
+
+@dataclass
+class Profile:
+    name: str
+    version: str
+    description: str
+    source: str
+    chain: list[str]
+    data: dict[str, Any]
+    checks: dict[str, CheckSettings]
+
+    @property
+    def digest(self) -> str:
+        """Identifies the resolved rules, so two reports can be compared fairly."""
+        blob = json.dumps(self.data, sort_keys=True, default=str).encode()
+        return "sha256:" + hashlib.sha256(blob).hexdigest()[:16]
+
+    def settings_for(self, check: type[Check]) -> CheckSettings:
+        return self.checks.get(check.id) or _unlisted(check, self.data)
+
+
+def _unlisted(check: type[Check], data: dict[str, Any]) -> CheckSettings:
+    defaults = data.get("defaults", {})
+    return CheckSettings(
+        id=check.id,
+        required=False,
+        timeout=float(defaults.get("timeout", DEFAULT_TIMEOUT_S)),
+        options={k: o.default for k, o in check.options.items()},
+    )
+
+
+def _resolve_source(ref: str, relative_to: Path | None) -> str:
+    if ref.endswith(".toml") or "/" in ref or "\\" in ref:
+        if relative_to is not None and not Path(ref).is_absolute():
+            candidate = relative_to.parent / ref
+            if candidate.exists():
+                return str(candidate)
+        return ref
+    if relative_to is not None:
+        sibling = relative_to.parent / f"{ref}.toml"
+        if sibling.exists():
+            return str(sibling)
+    shipped = shipped_profiles()
+    if ref in shipped:
+        return str(shipped[ref])
+    names = ", ".join(shipped) or "none"
+    raise InputError(f"profile {ref!r} not found (shipped profiles: {names})")
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _flatten_checks(
+    v: Validator, table: dict[str, Any], known: dict[str, type[Check]], prefix: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """Accept both ``[checks."network.stun"]`` and ``[checks.network.stun]``."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, value in table.items():
+        cid = ".".join(prefix + (key,))
+        path = ("checks", cid) if not prefix else ("checks", *prefix, key)
+        if not isinstance(value, dict):
+            v.fail(path, f"expected a table for a check, got {type_name(value)}")
+        if cid in known:
+            out[cid] = value
+        elif any(k.startswith(cid + ".") for k in known) and not (set(value) & CHECK_KEYS):
+            out.update(_flatten_checks(v, value, known, prefix + (key,)))
+        else:
+            close = [k for k in known if k.split(".")[-1] == cid.split(".")[-1]]
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            v.fail(("checks", cid), f"unknown check id{hint}")
+    return out
+
+
+def _validate_file(v: Validator, raw: dict[str, Any], known: dict[str, type[Check]]) -> None:
+    v.known_keys((), raw, TOP_KEYS)
+    for key in ("name", "version", "description", "audience", "extends"):
+        if key in raw:
+            v.expect((key,), raw[key], "string")
+    if "defaults" in raw:
+        v.expect(("defaults",), raw["defaults"], "table")
+        v.known_keys(("defaults",), raw["defaults"], DEFAULT_KEYS)
+        if "timeout" in raw["defaults"]:
+            _positive(v, ("defaults", "timeout"), raw["defaults"]["timeout"])
+        if "required" in raw["defaults"]:
+            v.expect(("defaults", "required"), raw["defaults"]["required"], "boolean")
+    if "checks" in raw:
+        v.expect(("checks",), raw["checks"], "table")
+        raw["checks"] = _flatten_checks(v, raw["checks"], known, ())
+        for cid, section in raw["checks"].items():
+            _validate_section(v, cid, section, known[cid])
+
+
+def _positive(v: Validator, path: tuple[str, ...], value: Any) -> None:
+    v.expect(path, value, "number")
+    if value <= 0:
+        v.fail(path, f"must be greater than 0, got {value!r}")
+
+
+def _validate_section(v: Validator, cid: str, section: dict[str, Any], check: type[Check]) -> None:
+    base = ("checks", cid)
+    v.known_keys(base, section, CHECK_KEYS)
+    for key in ("enabled", "required"):
+        if key in section:
+            v.expect(base + (key,), section[key], "boolean")
+    if "timeout" in section:
+        _positive(v, base + ("timeout",), section["timeout"])
+    thresholds = section.get("thresholds", {})
+    v.expect(base + ("thresholds",), thresholds, "table")
+    for metric, spec in thresholds.items():
+        mpath = base + ("thresholds", metric)
+        if metric not in check.metrics:
+            known = ", ".join(sorted(check.metrics)) or "none"
+            v.fail(mpath, f"unknown metric for check {cid} (known: {known})")
+        v.expect(mpath, spec, "table")
+        v.known_keys(mpath, spec, THRESHOLD_KEYS)
+        for key in ("warn", "fail"):
+            if key in spec:
+                v.expect(mpath + (key,), spec[key], "number")
+        for key in ("source", "note"):
+            if key in spec:
+                v.expect(mpath + (key,), spec[key], "string")
+    options = section.get("options", {})
+    v.expect(base + ("options",), options, "table")
+    for name, value in options.items():
+        opath = base + ("options", name)
+        if name not in check.options:
+            known = ", ".join(sorted(check.options)) or "none"
+            v.fail(opath, f"unknown option for check {cid} (known: {known})")
+        _check_option_type(v, opath, value, check.options[name])
+
+
+def _check_option_type(v: Validator, path: tuple[str, ...], value: Any, opt: Any) -> None:
+    types = opt.type if isinstance(opt.type, tuple) else (opt.type,)
+    ok = any(
+        (t is float and is_number(value))
+        or (t is int and isinstance(value, int) and not isinstance(value, bool))
+        or (t not in (int, float) and isinstance(value, t))
+        for t in types
+    )
+    if not ok:
+        want = " or ".join(t.__name__ for t in types)
+        v.fail(path, f"expected {want}, got {type_name(value)} {value!r}")
+    if isinstance(value, list) and opt.item_type is not None:
+        for i, item in enumerate(value):
+            if not isinstance(item, opt.item_type):
+                v.fail(path, f"item {i} should be {opt.item_type.__name__}, got {item!r}")
+
+
+def _check_directions(v: Validator, data: dict[str, Any], known: dict[str, type[Check]]) -> None:
+    for cid, section in data.get("checks", {}).items():
+        for metric, spec in section.get("thresholds", {}).items():
+            warn, fail = spec.get("warn"), spec.get("fail")
+            if warn is None or fail is None:
+                continue
+            worse = known[cid].metrics[metric].higher_is_worse
+            path = ("checks", cid, "thresholds", metric, "warn")
+            if worse and warn > fail:
+                v.fail(path, f"warn ({warn}) is looser than fail ({fail}); higher is worse here")
+            if not worse and warn < fail:
+                v.fail(path, f"warn ({warn}) is looser than fail ({fail}); lower is worse here")
+
+
+def _load_raw(
+    source: str, known: dict[str, type[Check]], seen: list[str]
+) -> tuple[dict[str, Any], list[str]]:
+    key = str(Path(source).resolve()) if not source.startswith("http") else source
+    if key in seen:
+        cycle = " -> ".join(Path(s).stem for s in seen + [key])
+        raise InputError(f"{source}: extends: cycle in profile inheritance ({cycle})")
+    raw = load_toml(source, "profile")
+    v = Validator(source)
+    _validate_file(v, raw, known)
+    chain = [raw.get("name", Path(source).stem)]
+    if "extends" in raw:
+        parent_src = _resolve_source(raw["extends"], Path(source))
+        parent, parent_chain = _load_raw(parent_src, known, seen + [key])
+        raw = _merge(parent, {k: val for k, val in raw.items() if k != "extends"})
+        chain += parent_chain
+    return raw, chain
+
+
+def load_profile(ref: str, known: dict[str, type[Check]]) -> Profile:
+    """Load, inherit and validate a profile by shipped name or path."""
+    source = _resolve_source(ref, None)
+    data, chain = _load_raw(source, known, [])
+    v = Validator(source)
+    _check_directions(v, data, known)
+    defaults = data.get("defaults", {})
+    checks: dict[str, CheckSettings] = {}
+    for cid, section in data.get("checks", {}).items():
+        cls = known[cid]
+        thresholds = {
+            m: Threshold(
+                metric=m,
+                unit=cls.metrics[m].unit,
+                higher_is_worse=cls.metrics[m].higher_is_worse,
+                warn=spec.get("warn"),
+                fail=spec.get("fail"),
+                source=spec.get("source", ""),
+            )
+            for m, spec in section.get("thresholds", {}).items()
+        }
+        options = {k: o.default for k, o in cls.options.items()}
+        options.update(section.get("options", {}))
+        checks[cid] = CheckSettings(
+            id=cid,
+            enabled=section.get("enabled", True),
+            required=section.get("required", defaults.get("required", False)),
+            timeout=float(section.get("timeout", defaults.get("timeout", DEFAULT_TIMEOUT_S))),
+            thresholds=thresholds,
+            options=options,
+            listed=True,
+        )
+    return Profile(
+        name=data.get("name", Path(source).stem),
+        version=str(data.get("version", "0")),
+        description=data.get("description", ""),
+        source=source,
+        chain=chain,
+        data=data,
+        checks=checks,
+    )

@@ -1,0 +1,1 @@
+"""Readiness reports: the data model and the built-in reporter plugins."""

@@ -1,0 +1,68 @@
+"""The report: what every reporter renders and what ``report render`` reads back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from meetcheck.check import Finding, Status
+from meetcheck.redact import redact_obj
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_ID = "https://meetcheck.invalid/schema/report-1.0.json"
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check in one run."""
+
+    id: str
+    title: str
+    category: str
+    severity: str
+    required: bool
+    status: Status
+    duration_s: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+    reason: str = ""  # why SKIPPED, ERROR or TIMEOUT
+    remediation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "category": self.category,
+            "severity": self.severity,
+            "required": self.required,
+            "status": self.status.value,
+            "duration_s": round(self.duration_s, 3),
+            "reason": self.reason,
+            "remediation": self.remediation,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class Report:
+    """A finished (or interrupted) run. ``data`` is the JSON form, schema ``SCHEMA_VERSION``."""
+
+    data: dict[str, Any]
+
+    @property
+    def verdict(self) -> str:
+        return self.data["verdict"]
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        return self.data["results"]
+
+    def redacted(self, show_secrets: bool = False) -> dict[str, Any]:
+        """The form every reporter writes: links and tokens hidden unless asked."""
+        return redact_obj(self.data, show_secrets)
+
+
+def counts(results: list[CheckResult]) -> dict[str, int]:
+    out = {s.value: 0 for s in Status}
+    for r in results:
+        out[r.status.value] += 1
+    return out
