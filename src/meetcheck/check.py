@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from meetcheck.context import CheckContext
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """Outcome of a finding or a check. Checks set the first three; the runner the rest."""
 
     PASS = "PASS"
@@ -42,7 +42,7 @@ _RANK = {
 CHECK_STATUSES = (Status.PASS, Status.WARN, Status.FAIL)
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How much a failure of this check matters for a meeting (shown in reports)."""
 
     LOW = "low"

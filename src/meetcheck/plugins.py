@@ -206,7 +206,8 @@ class Plugins:
             try:
                 results.append(impl.function(**args))
             except Exception as exc:
-                self.errors.append(PluginError(impl.plugin_name, f"in {hook_name}", _short_exc(exc)))
+                error = PluginError(impl.plugin_name, f"in {hook_name}", _short_exc(exc))
+                self.errors.append(error)
         return results
 
     def _collect(self, hook_name: str, validate: Any, key: Any, kind: str) -> dict[str, Any]:

@@ -242,8 +242,13 @@ def load_profile(ref: str, known: dict[str, type[Check]]) -> Profile:
     """Load, inherit and validate a profile by shipped name or path."""
     source = _resolve_source(ref, None)
     data, chain = _load_raw(source, known, [])
-    v = Validator(source)
-    _check_directions(v, data, known)
+    _check_directions(Validator(source), data, known)
+    return _build(data, known, source, chain)
+
+
+def _build(
+    data: dict[str, Any], known: dict[str, type[Check]], source: str, chain: list[str]
+) -> Profile:
     defaults = data.get("defaults", {})
     checks: dict[str, CheckSettings] = {}
     for cid, section in data.get("checks", {}).items():
@@ -279,3 +284,19 @@ def load_profile(ref: str, known: dict[str, type[Check]]) -> Profile:
         data=data,
         checks=checks,
     )
+
+
+def profile_from_fragment(
+    check: type[Check], fragment: dict[str, Any] | None = None, source: str = "<fragment>"
+) -> Profile:
+    """A one-check profile from a dict such as ``{"thresholds": {...}, "options": {...}}``.
+
+    Validated like a profile file, so a test with a mistyped key fails loudly.
+    """
+    section = copy.deepcopy(fragment or {})
+    raw = {"name": source, "checks": {check.id: section}}
+    known = {check.id: check}
+    v = Validator(source)
+    _validate_file(v, raw, known)
+    _check_directions(v, raw, known)
+    return _build(raw, known, source, [source])

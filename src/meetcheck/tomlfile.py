@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from meetcheck.errors import InputError
 from meetcheck.redact import redact_text
@@ -88,7 +88,7 @@ class Validator:
     def __init__(self, source: str) -> None:
         self.source = redact_text(source)
 
-    def fail(self, path: tuple[str, ...], message: str) -> None:
+    def fail(self, path: tuple[str, ...], message: str) -> NoReturn:
         where = keypath(*path) if path else "(top level)"
         raise InputError(f"{self.source}: {where}: {message}")
 

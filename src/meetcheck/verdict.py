@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from meetcheck.report.model import CheckResult
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     READY = "READY"
     READY_WITH_WARNINGS = "READY WITH WARNINGS"
     NOT_READY = "NOT READY"

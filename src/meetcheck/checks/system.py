@@ -6,7 +6,7 @@ import platform
 import sys
 from collections.abc import Callable
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity, Status
+from meetcheck.check import Check, Finding, Measurement, Option, Severity, Status
 from meetcheck.context import CheckContext
 from meetcheck.hookimpl import hookimpl
 
