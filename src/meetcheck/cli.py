@@ -72,18 +72,25 @@ def plugin_warnings(plugins: Any) -> None:
 
 @click.group(cls=MeetcheckGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="meetcheck")
-@click.option("-p", "plugin", multiple=True, metavar="no:NAME",
-              help="Block a plugin by name (also MEETCHECK_DISABLE_PLUGINS=a,b).")
-@click.option("--plugins-dir", multiple=True, type=click.Path(file_okay=False),
-              help="Load every *.py file in this directory as a plugin (repeatable).")
+@click.option(
+    "-p",
+    "plugin",
+    multiple=True,
+    metavar="no:NAME",
+    help="Block a plugin by name (also MEETCHECK_DISABLE_PLUGINS=a,b).",
+)
+@click.option(
+    "--plugins-dir",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Load every *.py file in this directory as a plugin (repeatable).",
+)
 def cli(plugin: tuple[str, ...], plugins_dir: tuple[str, ...]) -> None:
     """Check that a speaker's computer, network, microphone and meeting link are ready
     for a remote meeting with simultaneous interpretation."""
 
 
-def _load_inputs(
-    plugins: Any, profile_ref: str, meeting_ref: str | None
-) -> tuple[Any, Any]:
+def _load_inputs(plugins: Any, profile_ref: str, meeting_ref: str | None) -> tuple[Any, Any]:
     from meetcheck.meeting import load_meeting
     from meetcheck.profile import load_profile
 
@@ -94,50 +101,129 @@ def _load_inputs(
 
 @cli.command()
 @click.option("--meeting", "meeting_ref", metavar="FILE|URL", help="The meeting file.")
-@click.option("--profile", "profile_ref", default="un-rsi-speaker", show_default=True,
-              metavar="NAME|PATH", help="Shipped profile name or a profile file.")
+@click.option(
+    "--profile",
+    "profile_ref",
+    default="un-rsi-speaker",
+    show_default=True,
+    metavar="NAME|PATH",
+    help="Shipped profile name or a profile file.",
+)
 @click.option("--link", default="", metavar="URL", help="Your personal meeting link.")
 @click.option("--name", default="", help="Your name, as registered.")
 @click.option("--email", default="", help="Your registered (personal) e-mail address.")
 @click.option("--delegation", default="", help="Your delegation or organisation.")
-@click.option("--role", type=click.Choice(["primary", "alternate", "listener", "interpreter"]),
-              default="primary", show_default=True)
-@click.option("--mic", is_flag=False, flag_value="default", default=None, metavar="[DEVICE]",
-              help="Test the microphone (the default one, or DEVICE).")
-@click.option("--audio", type=click.Path(dir_okay=False), default=None,
-              help="An audio file standing in for the microphone.")
+@click.option(
+    "--role",
+    type=click.Choice(["primary", "alternate", "listener", "interpreter"]),
+    default="primary",
+    show_default=True,
+)
+@click.option(
+    "--mic",
+    is_flag=False,
+    flag_value="default",
+    default=None,
+    metavar="[DEVICE]",
+    help="Test the microphone (the default one, or DEVICE).",
+)
+@click.option(
+    "--audio",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="An audio file standing in for the microphone.",
+)
 @click.option("--timezone", default=None, help="Show times in this IANA zone.")
-@click.option("--only", multiple=True, metavar="ID", help="Run only these checks (id, category "
-              "or glob; repeatable).")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="ID",
+    help="Run only these checks (id, category or glob; repeatable).",
+)
 @click.option("--skip", multiple=True, metavar="ID", help="Skip these checks (repeatable).")
-@click.option("--format", "formats", multiple=True, metavar="FORMAT",
-              help="text, json, html, junit, or a plugin's format (repeatable, pairs with -o).")
-@click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
-              help="Write the matching --format here (repeatable).")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FORMAT",
+    help="text, json, html, junit, or a plugin's format (repeatable, pairs with -o).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="PATH",
+    help="Write the matching --format here (repeatable).",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--show-secrets", is_flag=True, help="Do not redact tokens in links.")
 @click.option("-q", "--quiet", is_flag=True, help="No live progress on stderr.")
 @click.pass_context
-def check(ctx: click.Context, meeting_ref: str | None, profile_ref: str, link: str, name: str,
-          email: str, delegation: str, role: str, mic: str | None, audio: str | None,
-          timezone: str | None, only: tuple[str, ...], skip: tuple[str, ...],
-          formats: tuple[str, ...], outputs: tuple[str, ...], strict: bool,
-          show_secrets: bool, quiet: bool) -> None:
+def check(
+    ctx: click.Context,
+    meeting_ref: str | None,
+    profile_ref: str,
+    link: str,
+    name: str,
+    email: str,
+    delegation: str,
+    role: str,
+    mic: str | None,
+    audio: str | None,
+    timezone: str | None,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    strict: bool,
+    show_secrets: bool,
+    quiet: bool,
+) -> None:
     """Run the self-test and write a readiness report."""
     from meetcheck.participant import Participant
 
-    participant = Participant(name=name, email=email, delegation=delegation, role=role,
-                              link=link, mic=mic, audio=audio, timezone=timezone)
-    code = run_check(ctx, participant, meeting_ref, profile_ref, only, skip, formats, outputs,
-                     strict=strict, show_secrets=show_secrets, quiet=quiet)
+    participant = Participant(
+        name=name,
+        email=email,
+        delegation=delegation,
+        role=role,
+        link=link,
+        mic=mic,
+        audio=audio,
+        timezone=timezone,
+    )
+    code = run_check(
+        ctx,
+        participant,
+        meeting_ref,
+        profile_ref,
+        only,
+        skip,
+        formats,
+        outputs,
+        strict=strict,
+        show_secrets=show_secrets,
+        quiet=quiet,
+    )
     ctx.exit(code)
 
 
-def run_check(ctx: click.Context, participant: Any, meeting_ref: str | None, profile_ref: str,
-              only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
-              formats: tuple[str, ...] = (), outputs: tuple[str, ...] = (), *,
-              strict: bool = False, show_secrets: bool = False, quiet: bool = False,
-              extra_plugins: tuple[Any, ...] = ()) -> int:
+def run_check(
+    ctx: click.Context,
+    participant: Any,
+    meeting_ref: str | None,
+    profile_ref: str,
+    only: tuple[str, ...] = (),
+    skip: tuple[str, ...] = (),
+    formats: tuple[str, ...] = (),
+    outputs: tuple[str, ...] = (),
+    *,
+    strict: bool = False,
+    show_secrets: bool = False,
+    quiet: bool = False,
+    extra_plugins: tuple[Any, ...] = (),
+) -> int:
     """Validate inputs, run the checks, write the reports; returns the exit code.
 
     Shared by ``check`` and ``demo`` so both behave alike.
@@ -182,11 +268,17 @@ def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
     plugins.reporters()
     rows = []
     for info in sorted(plugins.info.values(), key=lambda i: (i.source != "builtin", i.name)):
-        rows.append({
-            "name": info.name, "version": info.version, "source": info.source,
-            "location": info.location, "hooks": plugins.hooks_of(info.name),
-            "checks": info.checks, "reporters": info.reporters,
-        })
+        rows.append(
+            {
+                "name": info.name,
+                "version": info.version,
+                "source": info.source,
+                "location": info.location,
+                "hooks": plugins.hooks_of(info.name),
+                "checks": info.checks,
+                "reporters": info.reporters,
+            }
+        )
     errors = [e.to_dict() for e in plugins.errors]
     if as_json:
         click.echo(json.dumps({"plugins": rows, "errors": errors}, indent=2))
@@ -252,8 +344,9 @@ def profiles_validate(ctx: click.Context, profile_refs: tuple[str, ...]) -> None
         profile = load_profile(ref, plugins.checks())
         unlisted = sorted(set(plugins.checks()) - set(profile.checks))
         note = f"; not mentioned (advisory): {', '.join(unlisted)}" if unlisted else ""
-        click.echo(f"ok: {ref}: {profile.name} {profile.version}, "
-                   f"{len(profile.checks)} checks{note}")
+        click.echo(
+            f"ok: {ref}: {profile.name} {profile.version}, {len(profile.checks)} checks{note}"
+        )
 
 
 @cli.group()
@@ -266,8 +359,9 @@ def report() -> None:
 @click.option("--format", "formats", multiple=True, metavar="FORMAT")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="PATH")
 @click.pass_context
-def report_render(ctx: click.Context, report_path: str, formats: tuple[str, ...],
-                  outputs: tuple[str, ...]) -> None:
+def report_render(
+    ctx: click.Context, report_path: str, formats: tuple[str, ...], outputs: tuple[str, ...]
+) -> None:
     """Re-render a saved JSON report in another format."""
     from meetcheck.output import plan_outputs, write_reports
     from meetcheck.report.load import load_report

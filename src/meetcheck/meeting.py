@@ -176,8 +176,9 @@ def parse_meeting(raw: dict[str, Any], source: str) -> Meeting:
             v.expect(p + (k,), server.get(k, ""), "string")
         if any(u.startswith(("turn:", "turns:")) for u in urls) and not server.get("username"):
             v.fail(p + ("username",), "missing: a TURN server needs a username and credential")
-        m.ice_servers.append(IceServer(list(urls), server.get("username", ""),
-                                       server.get("credential", "")))
+        m.ice_servers.append(
+            IceServer(list(urls), server.get("username", ""), server.get("credential", ""))
+        )
 
     m.echo_url, m.echo_token = _endpoint(v, raw, "echo")
 
@@ -219,7 +220,9 @@ def parse_meeting(raw: dict[str, Any], source: str) -> Meeting:
             m.registration[k] = value
     if "registration_url" in reg:
         m.registration["registration_url"] = _url(
-            v, ("registration", "registration_url"), reg["registration_url"],
+            v,
+            ("registration", "registration_url"),
+            reg["registration_url"],
             ("http://", "https://"),
         )
     return m

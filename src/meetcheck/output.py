@@ -26,7 +26,7 @@ def plan_outputs(
         if fmt not in reporters:
             raise InputError(f"--format {fmt}: unknown format (known: {', '.join(reporters)})")
         targets.append((fmt, outputs[i] if i < len(outputs) else None))
-    for path in outputs[len(formats):]:
+    for path in outputs[len(formats) :]:
         fmt = by_ext.get(Path(path).suffix.lower())
         if fmt is None:
             raise InputError(f"-o {path}: cannot tell the format from the name; add --format")

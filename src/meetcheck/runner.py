@@ -162,18 +162,25 @@ class Runner:
         try:
             out = await asyncio.wait_for(check().run(ctx), timeout=settings.timeout)
         except SkipCheck as exc:
-            return self._result(check, Status.SKIPPED, reason=str(exc),
-                                duration_s=time.perf_counter() - t0)
+            return self._result(
+                check, Status.SKIPPED, reason=str(exc), duration_s=time.perf_counter() - t0
+            )
         except TimeoutError:
             return self._result(
-                check, Status.TIMEOUT, duration_s=time.perf_counter() - t0,
+                check,
+                Status.TIMEOUT,
+                duration_s=time.perf_counter() - t0,
                 reason=f"did not finish within {settings.timeout:g} s (profile timeout)",
             )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            return self._result(check, Status.ERROR, duration_s=time.perf_counter() - t0,
-                                reason=f"{type(exc).__name__}: {exc}")
+            return self._result(
+                check,
+                Status.ERROR,
+                duration_s=time.perf_counter() - t0,
+                reason=f"{type(exc).__name__}: {exc}",
+            )
         duration = time.perf_counter() - t0
         findings = [out] if isinstance(out, Finding) else list(out or [])
         bad = [f for f in findings if not isinstance(f, Finding)]
@@ -182,8 +189,12 @@ class Runner:
             return self._result(check, Status.ERROR, duration_s=duration, reason=why)
         illegal = [f.status for f in findings if f.status not in CHECK_STATUSES]
         if illegal:
-            return self._result(check, Status.ERROR, duration_s=duration,
-                                reason=f"a check may not set {illegal[0].value} itself")
+            return self._result(
+                check,
+                Status.ERROR,
+                duration_s=duration,
+                reason=f"a check may not set {illegal[0].value} itself",
+            )
         status = max((f.status for f in findings), key=lambda s: s.rank)
         return self._result(check, status, findings=findings, duration_s=duration)
 
@@ -191,8 +202,9 @@ class Runner:
         try:
             result = await self._run_one(check)
         except asyncio.CancelledError:
-            result = self._result(check, Status.SKIPPED,
-                                  reason="run interrupted before this check finished")
+            result = self._result(
+                check, Status.SKIPPED, reason="run interrupted before this check finished"
+            )
             self.results[check.id] = result
             raise
         self.results[check.id] = result

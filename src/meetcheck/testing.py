@@ -59,10 +59,12 @@ def assert_status(result: CheckResult, status: Status | str) -> None:
     """Assert the check's overall status, showing its findings when it differs."""
     want = Status(status)
     if result.status is not want:
-        detail = result.reason or "; ".join(f"{f.status.value}: {f.message}"
-                                             for f in result.findings)
-        raise AssertionError(f"{result.id}: expected {want.value}, got "
-                             f"{result.status.value} ({detail})")
+        detail = result.reason or "; ".join(
+            f"{f.status.value}: {f.message}" for f in result.findings
+        )
+        raise AssertionError(
+            f"{result.id}: expected {want.value}, got {result.status.value} ({detail})"
+        )
 
 
 def measurement(result: CheckResult, name: str) -> Any:

@@ -23,8 +23,12 @@ def _write(text: str) -> None:
 @hookimpl
 def meetcheck_run_started(run: RunInfo) -> None:
     quiet = run.options.get("quiet", False)
-    _state.update(total=len(run.checks), done=0, active=not quiet,
-                  secrets=run.options.get("show_secrets", False))
+    _state.update(
+        total=len(run.checks),
+        done=0,
+        active=not quiet,
+        secrets=run.options.get("show_secrets", False),
+    )
     if _state["active"]:
         _write(f"meetcheck: running {len(run.checks)} checks (profile {run.profile.name})\n")
 
