@@ -66,7 +66,8 @@ class MeetcheckGroup(click.Group):
 
 
 def plugin_warnings(plugins: Any) -> None:
-    for error in plugins.errors:
+    """Warn on stderr about plugin errors not shown yet (loading, registering, run hooks)."""
+    for error in plugins.new_errors():
         click.echo(f"meetcheck: warning: {error}", err=True)
 
 
@@ -77,11 +78,13 @@ def plugin_warnings(plugins: Any) -> None:
     "plugin",
     multiple=True,
     metavar="no:NAME",
+    is_eager=True,  # before --help, which lists plugin commands
     help="Block a plugin by name (also MEETCHECK_DISABLE_PLUGINS=a,b).",
 )
 @click.option(
     "--plugins-dir",
     multiple=True,
+    is_eager=True,
     type=click.Path(file_okay=False),
     help="Load every *.py file in this directory as a plugin (repeatable).",
 )
@@ -233,6 +236,8 @@ def run_check(
     from meetcheck.verdict import Verdict, exit_code
 
     plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
+    plugins.checks()
+    plugins.reporters()
     plugin_warnings(plugins)
     profile, meeting = _load_inputs(plugins, profile_ref, meeting_ref)
     if participant.timezone:
@@ -247,6 +252,7 @@ def run_check(
     runner = Runner(plugins, profile, participant, meeting, checks)
     runner.info.options.update(quiet=quiet, show_secrets=show_secrets)
     report = run_sync(runner)
+    plugin_warnings(plugins)  # a run hook that raised
     data = report.redacted(show_secrets)
     problems = write_reports(data, targets, plugins.reporters())
     for p in problems:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from meetcheck.check import Finding, Measurement, Status, Threshold
 from meetcheck.errors import SkipCheck
-from meetcheck.meeting import Meeting
-from meetcheck.participant import Participant
-from meetcheck.profile import CheckSettings
+
+if TYPE_CHECKING:  # keep `meetcheck --help` fast: built-in checks import this module
+    import asyncio
+
+    from meetcheck.meeting import Meeting
+    from meetcheck.participant import Participant
+    from meetcheck.profile import CheckSettings
 
 
 @dataclass
@@ -24,6 +27,8 @@ class SharedState:
 
     async def once(self, key: str, factory: Callable[[], Awaitable[Any]]) -> Any:
         """Run ``factory`` once per run; later callers await the same result."""
+        import asyncio
+
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             if key not in self.values:

@@ -65,12 +65,14 @@ class PluginInfo:
     reporters: list[str] = field(default_factory=list)
 
 
-def _short_exc(exc: BaseException) -> str:
+def _short_exc(exc: BaseException, where: str = "") -> str:
+    """One line naming the exception and where it happened (``where`` overrides the frame)."""
     if isinstance(exc, SyntaxError):
         return f"SyntaxError: {exc.msg} ({exc.filename}, line {exc.lineno})"
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" ({frames[-1].filename}, line {frames[-1].lineno})" if frames else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    if not where:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}: {exc}" + (f" ({where})" if where else "")
 
 
 def parse_blocked(values: Iterable[str]) -> set[str]:
@@ -101,6 +103,7 @@ class Plugins:
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.errors: list[PluginError] = []
+        self._reported = 0
         self.info: dict[str, PluginInfo] = {}
         self._checks: dict[str, type] | None = None
         self._reporters: dict[str, Any] | None = None
@@ -211,17 +214,35 @@ class Plugins:
         return results
 
     def _collect(self, hook_name: str, validate: Any, key: Any, kind: str) -> dict[str, Any]:
+        """Call a register hook, built-ins first, so a clash is blamed on the newcomer.
+
+        A bad object is reported against its plugin at the plugin's own line and skipped;
+        the plugin's other objects still register.
+        """
         found: dict[str, Any] = {}
+        owner: dict[str, str] = {}
         caller = getattr(self.pm.hook, hook_name)
-        for impl in caller.get_hookimpls():
+        impls = sorted(caller.get_hookimpls(), key=lambda i: not self._is_builtin(i.plugin_name))
+        for impl in impls:
             plugin = impl.plugin_name
 
             def register(obj: Any, _plugin: str = plugin) -> None:
-                validate(obj)
-                k = key(obj)
-                if k in found:
-                    raise ValueError(f"{kind} {k!r} is already registered")
+                try:
+                    validate(obj)
+                    k = key(obj)
+                    if k in found:
+                        raise ValueError(
+                            f"{kind} {k!r} is already registered by plugin {owner[k]!r}"
+                        )
+                except Exception as exc:
+                    frame = sys._getframe(1)
+                    where = f"{frame.f_code.co_filename}, line {frame.f_lineno}"
+                    self.errors.append(
+                        PluginError(_plugin, f"in {hook_name}", _short_exc(exc, where))
+                    )
+                    return
                 found[k] = obj
+                owner[k] = _plugin
                 info = self.info.get(_plugin)
                 if info is not None:
                     getattr(info, kind + "s").append(k)
@@ -231,6 +252,10 @@ class Plugins:
             except Exception as exc:
                 self.errors.append(PluginError(plugin, f"in {hook_name}", _short_exc(exc)))
         return dict(sorted(found.items()))
+
+    def _is_builtin(self, name: str) -> bool:
+        info = self.info.get(name)
+        return info is not None and info.source == "builtin"
 
     def checks(self) -> dict[str, type]:
         """All registered check classes by id, in id order."""
@@ -255,6 +280,12 @@ class Plugins:
         if plugin is None:
             return []
         return sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+
+    def new_errors(self) -> list[PluginError]:
+        """Errors not returned by an earlier call, so the CLI warns once about each."""
+        fresh = self.errors[self._reported :]
+        self._reported = len(self.errors)
+        return fresh
 
     def versions(self) -> list[dict[str, str]]:
         return [

@@ -1,0 +1,66 @@
+"""Tokens in personal links never reach reports or logs unless asked for."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from meetcheck.cli import cli
+from meetcheck.redact import mask, redact_text, redact_url
+
+TOKEN = "Zx9Qk2LmPw7Rt4Vb8Nc1"
+
+
+@pytest.mark.parametrize(
+    ("url", "hidden"),
+    [
+        (f"https://rsi.example.org/join/{TOKEN}", TOKEN),
+        (f"https://rsi.example.org/j/abc123?lang=en&token={TOKEN}", TOKEN),
+        (f"https://rsi.example.org/room?access_token={TOKEN}&lang=fr", TOKEN),
+        (f"https://rsi.example.org/room#{TOKEN}", TOKEN),
+        (f"https://rsi.example.org/room/{TOKEN}/audio", TOKEN),
+        ("https://user:hunter2secret@rsi.example.org/", "hunter2secret"),
+        (f"https://rsi.example.org/x?sig={TOKEN}", TOKEN),
+    ],
+)
+def test_redact_url_hides_tokens(url, hidden):
+    shown = redact_url(url)
+    assert hidden not in shown
+    assert "rsi.example.org" in shown
+
+
+def test_mask_shape_and_harmless_parts_kept():
+    assert mask(TOKEN) == TOKEN[:4] + "\u2026" + TOKEN[-4:]
+    assert mask("short") == "\u2026"
+    url = "https://rsi.example.org/meeting/plenary?lang=en"
+    assert redact_url(url) == url  # nothing secret: nothing changed
+
+
+def test_redact_text_finds_urls_and_bearer_tokens():
+    text = f"GET https://h.example/join/{TOKEN} failed; Authorization: Bearer {TOKEN}"
+    out = redact_text(text)
+    assert TOKEN not in out
+    assert out.count("\u2026") == 2
+    assert redact_text(text, show_secrets=True) == text
+
+
+def test_reports_redact_the_link_unless_show_secrets(tmp_path):
+    link = f"https://rsi.example.org/join/{TOKEN}?lang=en"
+    out = tmp_path / "r.json"
+    args = ["check", "-q", "--link", link, "--format", "json", "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert TOKEN not in text
+    assert json.loads(text)["participant"]["link"] == f"https://rsi.example.org/join/{mask(TOKEN)}?lang=en"
+    CliRunner().invoke(cli, [*args, "--show-secrets"])
+    assert json.loads(out.read_text())["participant"]["link"] == link
+
+
+def test_meeting_url_error_is_redacted(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["check", "--meeting", f"http://127.0.0.1:9/m.toml?token={TOKEN}"]
+    )
+    assert result.exit_code == 2
+    assert TOKEN not in result.output
+    assert "cannot fetch meeting file" in result.output
