@@ -7,6 +7,7 @@ so a profile can be validated before anything runs.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -39,6 +40,7 @@ _RANK = {
     Status.ERROR: 4,
     Status.FAIL: 5,
 }
+CHECK_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_-]+)+$")
 CHECK_STATUSES = (Status.PASS, Status.WARN, Status.FAIL)
 
 
@@ -183,8 +185,11 @@ def validate_check_class(cls: Any) -> None:
     """Reject a malformed check at registration, so the error names the plugin."""
     if not (isinstance(cls, type) and issubclass(cls, Check)):
         raise TypeError(f"{cls!r} is not a meetcheck.Check subclass")
-    if not cls.id or cls.id.count(".") < 1 or cls.id != cls.id.strip().lower():
-        raise ValueError(f"check {cls.__name__} needs a lower-case dotted id, got {cls.id!r}")
+    if not isinstance(cls.id, str) or not CHECK_ID.match(cls.id):
+        raise ValueError(
+            f"check {cls.__name__} needs a lower-case dotted id such as 'network.rtt', "
+            f"got {cls.id!r}"
+        )
     if not cls.title:
         raise ValueError(f"check {cls.id} has no title")
     if not cls.category:

@@ -8,6 +8,7 @@ name and never stops the others.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import os
@@ -32,11 +33,16 @@ DEFAULT_PLUGINS_DIR = Path("plugins")
 
 BUILTIN_PLUGINS = (
     "meetcheck.checks.system",
+    "meetcheck.checks.netif",
+    "meetcheck.checks.clock",
+    "meetcheck.checks.schedule",
     "meetcheck.report.text",
     "meetcheck.report.jsonreport",
     "meetcheck.report.html",
     "meetcheck.report.junit",
     "meetcheck.report.progress",
+    "meetcheck.demo",
+    "meetcheck.server.plugin",
 )
 
 
@@ -72,7 +78,13 @@ def _short_exc(exc: BaseException, where: str = "") -> str:
     if not where:
         frames = traceback.extract_tb(exc.__traceback__)
         where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}: {exc}" + (f" ({where})" if where else "")
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return f"{type(exc).__name__}: {text}" + (f" ({where})" if where else "")
+
+
+def _stem(hook_name: str) -> str:
+    """A hook name without the shared prefix, so suggestions compare what differs."""
+    return hook_name.removeprefix(f"{PROJECT}_")
 
 
 def parse_blocked(values: Iterable[str]) -> set[str]:
@@ -133,7 +145,8 @@ class Plugins:
         try:
             self.pm.register(obj, name=name)
         except Exception as exc:  # PluginValidationError, duplicate name, ...
-            self.errors.append(PluginError(name, "to register", _short_exc(exc)))
+            where = str(getattr(obj, "__file__", None) or location)  # not pluggy's own line
+            self.errors.append(PluginError(name, "to register", _short_exc(exc, where)))
             return
         self.info[name] = PluginInfo(name, source, version, location)
 
@@ -188,23 +201,40 @@ class Plugins:
             self._register(module, name, "directory", version, str(path))
 
     def _check_pending(self) -> None:
-        """Unregister plugins that implement hooks meetcheck does not define."""
-        while True:
-            try:
-                self.pm.check_pending()
-                return
-            except pluggy.PluginValidationError as exc:
-                name = self.pm.get_name(exc.plugin) or repr(exc.plugin)
-                self.pm.unregister(exc.plugin)
-                self.info.pop(name, None)
-                self.errors.append(PluginError(name, "validation", str(exc)))
+        """Unregister plugins that implement hooks meetcheck does not define (often a typo)."""
+        callers = {n: c for n, c in vars(self.pm.hook).items() if not n.startswith("_")}
+        known = sorted(n for n, c in callers.items() if c.has_spec())
+        problems: dict[str, list[str]] = {}
+        rejected: dict[str, object] = {}
+        for hook_name, caller in callers.items():
+            if caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.optionalhook:
+                    continue
+                close = difflib.get_close_matches(_stem(hook_name), map(_stem, known), n=1)
+                hint = f" (did you mean '{PROJECT}_{close[0]}'?)" if close else ""
+                code = getattr(impl.function, "__code__", None)
+                where = f" ({code.co_filename}, line {code.co_firstlineno})" if code else ""
+                problems.setdefault(impl.plugin_name, []).append(
+                    f"unknown hook {hook_name!r}{hint}{where}"
+                )
+                rejected[impl.plugin_name] = impl.plugin
+        for name, texts in problems.items():
+            self.pm.unregister(rejected[name])
+            self.info.pop(name, None)
+            self.errors.append(PluginError(name, "validation", "; ".join(texts)))
 
     # -- calling ---------------------------------------------------------------------
     def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
-        """Call every implementation of a hook, isolating failures per plugin."""
+        """Call every implementation of a hook, isolating failures per plugin.
+
+        The order is pluggy's (``get_hookimpls`` lists it backwards): ``tryfirst`` first,
+        ``trylast`` last, otherwise the most recently registered first.
+        """
         caller = getattr(self.pm.hook, hook_name)
         results = []
-        for impl in caller.get_hookimpls():
+        for impl in reversed(caller.get_hookimpls()):
             args = {a: kwargs[a] for a in impl.argnames}
             try:
                 results.append(impl.function(**args))

@@ -231,7 +231,10 @@ def _load_raw(
     _validate_file(v, raw, known)
     chain = [raw.get("name", Path(source).stem)]
     if "extends" in raw:
-        parent_src = _resolve_source(raw["extends"], Path(source))
+        try:
+            parent_src = _resolve_source(raw["extends"], Path(source))
+        except InputError as exc:
+            raise InputError(f"{source}: extends: {exc}") from None
         parent, parent_chain = _load_raw(parent_src, known, seen + [key])
         raw = _merge(parent, {k: val for k, val in raw.items() if k != "extends"})
         chain += parent_chain

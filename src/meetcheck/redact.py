@@ -19,6 +19,8 @@ SECRET_PARAMS = {
 # Path words after which the next segment is a personal token whatever its shape.
 TOKEN_PREFIX_SEGMENTS = {"join", "j", "invite", "i", "t", "token", "access", "link", "s", "w"}
 _TOKENISH = re.compile(r"^[A-Za-z0-9_\-.~%=+]{16,}$")
+# Report keys whose values are identifiers, never secrets (a long check id must stay readable).
+STRUCTURAL_KEYS = {"$schema", "schema_version", "digest", "id", "status", "verdict"}
 _URL = re.compile(r"\b(?:https?|wss?|turns?|stuns?)://[^\s\"'<>`]+", re.IGNORECASE)
 _BEARER = re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9_\-.~+/=]{8,})")
 _LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9_\-/.])([A-Za-z0-9_\-]{32,})(?![A-Za-z0-9_\-/])")
@@ -96,7 +98,7 @@ def redact_obj(obj: Any, show_secrets: bool = False) -> Any:
     if isinstance(obj, str):
         return redact_text(obj)
     if isinstance(obj, dict):
-        return {k: redact_obj(v) for k, v in obj.items()}
+        return {k: v if k in STRUCTURAL_KEYS else redact_obj(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [redact_obj(v) for v in obj]
     return obj

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 from collections.abc import Callable
 
-from meetcheck.check import Check, Finding, Measurement, Option, Severity, Status
+from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity, Status
 from meetcheck.context import CheckContext
 from meetcheck.hookimpl import hookimpl
 
@@ -51,7 +52,67 @@ class OperatingSystem(Check):
         )
 
 
-CHECKS: list[type[Check]] = [OperatingSystem]
+def load_average() -> float | None:
+    """The 1-minute load average, or None where the system has none (Windows)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+class Processor(Check):
+    """The browser encodes and decodes audio in real time: too few or too busy CPUs
+    show up as choppy or robotic sound for the interpreters."""
+
+    id = "system.cpu"
+    title = "Processor: cores and current load"
+    category = "system"
+    severity = Severity.MEDIUM
+    remediation = (
+        "Close other programs (video, downloads, updates) before the meeting; if this "
+        "computer has a single processor core, use a newer computer."
+    )
+    metrics = {
+        "cpu_count": Metric("CPUs", higher_is_worse=False, description="logical CPUs"),
+        "load_per_core": Metric(
+            "", higher_is_worse=True, description="1-minute load average divided by CPUs"
+        ),
+    }
+
+    async def run(self, ctx: CheckContext) -> list[Finding]:
+        count = os.cpu_count() or 1
+        findings = [
+            ctx.judge(
+                "cpu_count",
+                count,
+                unit="CPUs",
+                ok="{value} logical CPUs",
+                bad="only {value} logical CPUs (profile wants at least {limit})",
+                remediation="Use a computer with at least a dual-core processor for the meeting.",
+            )
+        ]
+        load = load_average()
+        if load is None:
+            findings[0].message += "; this system does not report its load"
+            return findings
+        per_core = round(load / count, 2)
+        findings.append(
+            ctx.judge(
+                "load_per_core",
+                per_core,
+                ok="load {value} per CPU over the last minute",
+                bad="busy: load {value} per CPU over the last minute (limit {limit})",
+                remediation=(
+                    "Close programs you do not need (other video calls, streaming, large "
+                    "downloads, backups) and run the check again."
+                ),
+                extra=[Measurement("load_1min", round(load, 2))],
+            )
+        )
+        return findings
+
+
+CHECKS: list[type[Check]] = [OperatingSystem, Processor]
 
 
 @hookimpl

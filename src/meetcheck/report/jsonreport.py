@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +11,20 @@ from meetcheck.hookimpl import hookimpl
 from meetcheck.report.reporter import Reporter
 
 
+def _finite(obj: Any) -> Any:
+    """NaN and infinities are not JSON: a measurement that produced one is written as null."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def render(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    text = json.dumps(_finite(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    return text + "\n"
 
 
 @hookimpl

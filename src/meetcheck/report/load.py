@@ -29,4 +29,19 @@ def load_report(source: str) -> dict[str, Any]:
             f"{source}: schema_version {data['schema_version']} is not supported "
             f"(this meetcheck reads {SCHEMA_VERSION.split('.')[0]}.x)"
         )
+    _validate(data, source)
     return data
+
+
+def _validate(data: dict[str, Any], source: str) -> None:
+    """Check the whole report against the shipped schema, so rendering never meets junk."""
+    import jsonschema
+
+    from meetcheck.report.schema import load_schema
+
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(load_schema()).iter_errors(data)
+    )
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise InputError(f"{source}: not a valid meetcheck report at {where}: {error.message}")

@@ -1,0 +1,231 @@
+"""How far this computer's clock is from the meeting host's, from its HTTP ``Date`` header.
+
+A wrong clock shows the sessions at the wrong time, breaks one-time login codes and, when
+far off, secure (TLS) connections. ``Date`` has a resolution of one second, so each sample
+only bounds the offset: if the header says ``D`` and the request left at local ``t0`` and
+its answer came back at ``t1``, the server's reading lay in ``[D, D+1)`` at some local
+moment in ``[t0, t1]``, hence ``D - t1 <= offset < D + 1 - t0``. Intersecting the bounds
+of samples sent just as the host's second is expected to tick over halves the interval
+each time, down to about one round trip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity, Status
+from meetcheck.context import CheckContext
+from meetcheck.hookimpl import hookimpl
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from meetcheck.meeting import Meeting
+
+# A sample: (local time sent, local time answered, the Date header as epoch seconds).
+Sample = tuple[float, float, float]
+Sampler = Callable[[], Awaitable[Sample]]
+
+
+class NoDate(Exception):
+    """The host answered without a usable Date header."""
+
+
+@dataclass
+class Estimate:
+    """The host's clock minus ours, bounded by ``[low, high]`` in seconds."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    samples: int = 0
+    min_rtt: float = math.inf
+    consistent: bool = True
+    midpoints: list[float] = field(default_factory=list)
+
+    @property
+    def offset(self) -> float:
+        if not self.consistent:
+            ordered = sorted(self.midpoints)
+            return ordered[len(ordered) // 2]
+        return (self.low + self.high) / 2
+
+    @property
+    def uncertainty(self) -> float:
+        if not self.consistent:
+            return 0.5 + self.min_rtt / 2
+        return (self.high - self.low) / 2
+
+    def add(self, sent: float, answered: float, date: float) -> None:
+        """Intersect with one sample's bound; a host whose samples contradict each other
+        (a cache replaying old headers, a clock step) falls back to the median."""
+        low, high = date - answered, date + 1 - sent
+        self.samples += 1
+        self.min_rtt = min(self.min_rtt, answered - sent)
+        self.midpoints.append((low + high) / 2)
+        if max(low, self.low) > min(high, self.high):
+            self.consistent = False
+        self.low, self.high = max(low, self.low), min(high, self.high)
+
+
+async def estimate_offset(
+    sample: Sampler,
+    samples: int,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> Estimate:
+    """Take ``samples`` bounded readings, timing each to split the current interval."""
+    if sleep is None:
+        import asyncio
+
+        sleep = asyncio.sleep
+    est = Estimate()
+    for _ in range(samples):
+        if est.samples and est.consistent:
+            if est.high - est.low <= est.min_rtt:
+                break  # cannot do better than one round trip
+            # Send so that, if the offset were the midpoint, the host's second would tick
+            # over just as our request reaches it (half a round trip after sending).
+            mid = (est.low + est.high) / 2
+            now = clock()
+            aim = now + mid + est.min_rtt / 2
+            wait = math.ceil(aim) - aim
+            if wait < 0.01:
+                wait += 1.0
+            await sleep(wait)
+        sent, answered, date = await sample()
+        est.add(sent, answered, date)
+    return est
+
+
+def host_url(meeting: Meeting) -> str:
+    """The origin whose clock counts: the platform, else a test endpoint of the meeting."""
+    candidates = [meeting.platform_url, meeting.echo_url]
+    candidates += [meeting.throughput.get(k, "") for k in ("download_url", "upload_url")]
+    candidates += [c.url for c in meeting.channels.values()]
+    for url in candidates:
+        if url:
+            parts = urlsplit(url)
+            return f"{parts.scheme}://{parts.netloc}/"  # the origin only: no path, no token
+    return ""
+
+
+def _http_sampler(session: aiohttp.ClientSession, url: str, timeout: float) -> Sampler:
+    import aiohttp
+
+    limit = aiohttp.ClientTimeout(total=timeout)
+    headers = {"Cache-Control": "no-cache"}
+
+    from email.utils import parsedate_to_datetime
+
+    async def sample() -> Sample:
+        sent = time.time()
+        async with session.head(url, timeout=limit, headers=headers, allow_redirects=False) as r:
+            answered = time.time()
+            raw = r.headers.get("Date", "")
+        try:
+            when = parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            raise NoDate(raw) from None
+        if when.tzinfo is None:  # "-0000": HTTP dates are always UTC
+            when = when.replace(tzinfo=dt.UTC)
+        return sent, answered, when.timestamp()
+
+    return sample
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if abs(value) < 1 else f"{value:.1f} s"
+
+
+def describe(offset: float, uncertainty: float) -> str:
+    """'this computer's clock is 42.0 s behind the meeting host's (±6 ms)'."""
+    pm = f"±{_seconds(uncertainty)}"
+    if abs(offset) <= uncertainty:
+        return f"this computer's clock agrees with the meeting host's ({pm})"
+    where = "behind" if offset > 0 else "ahead of"
+    return f"this computer's clock is {_seconds(abs(offset))} {where} the meeting host's ({pm})"
+
+
+class ClockOffset(Check):
+    """Sessions, one-time login codes and secure connections all depend on the clock."""
+
+    id = "system.clock"
+    title = "Computer clock compared with the meeting host"
+    category = "system"
+    severity = Severity.MEDIUM
+    remediation = (
+        "Turn on 'Set time automatically' in your computer's date and time settings, "
+        "then run the check again."
+    )
+    metrics = {
+        "offset_s": Metric("s", higher_is_worse=True, description="absolute clock offset"),
+    }
+    options = {
+        "samples": Option(int, 8, "HTTP requests at most (each halves the uncertainty)"),
+        "request_timeout_s": Option(float, 5.0, "timeout of each request, seconds"),
+    }
+
+    async def run(self, ctx: CheckContext) -> Finding:
+        meeting = ctx.require_meeting()
+        url = host_url(meeting)
+        if not url:
+            ctx.skip("the meeting file names no platform URL or endpoint to compare clocks with")
+        import aiohttp
+
+        samples = max(1, int(ctx.options["samples"]))
+        timeout = float(ctx.options["request_timeout_s"])
+        try:
+            async with aiohttp.ClientSession(trust_env=True) as session:
+                est = await estimate_offset(_http_sampler(session, url, timeout), samples)
+        except NoDate:
+            return Finding(
+                Status.WARN,
+                f"{url} sent no usable Date header, so the clocks could not be compared",
+                "Nothing to do on your side; tell the meeting secretariat.",
+                [Measurement("host", url)],
+            )
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            return Finding(
+                Status.WARN,
+                f"could not reach the meeting host {url} to compare clocks "
+                f"({type(exc).__name__}); this is not a fault of your computer",
+                "Check your internet connection; if the other network checks pass, "
+                "you can ignore this warning.",
+                [Measurement("host", url)],
+            )
+        offset = est.offset
+        extra = [
+            Measurement("offset_signed_s", round(offset, 3), "s"),
+            Measurement("uncertainty_s", round(est.uncertainty, 3), "s"),
+            Measurement("min_rtt_ms", round(est.min_rtt * 1000, 1), "ms"),
+            Measurement("samples", est.samples),
+            Measurement("host", url),
+        ]
+        text = describe(offset, est.uncertainty)
+        finding = ctx.judge(
+            "offset_s",
+            round(abs(offset), 3),
+            unit="s",
+            ok=text,
+            bad=text + "; the limit is {limit} s",
+            remediation=self.remediation,
+            extra=extra,
+        )
+        if not est.consistent:
+            finding.message += "; the host's Date headers were inconsistent, median used"
+        return finding
+
+
+CHECKS: list[type[Check]] = [ClockOffset]
+
+
+@hookimpl
+def meetcheck_register_checks(register: Callable[[type[Check]], None]) -> None:
+    for check in CHECKS:
+        register(check)

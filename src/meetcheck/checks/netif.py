@@ -1,0 +1,227 @@
+"""Which network connection the computer uses: wired, Wi-Fi, mobile, VPN or virtual.
+
+RSI guidance asks speakers to use an Ethernet cable (UN DGACM, Interprefy, EPO), because
+Wi-Fi and mobile links drop packets in bursts that the interpreters hear as gaps. On Linux
+the interface with the default route is read from procfs and classified from sysfs; both
+roots are class attributes so tests can point them at a fake tree.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from meetcheck.check import Check, Finding, Measurement, Option, Severity, Status
+from meetcheck.context import CheckContext
+from meetcheck.hookimpl import hookimpl
+
+KINDS = ("wired", "wifi", "cellular", "vpn", "virtual", "unknown")
+# When a bridge or bond has several physical ports, report the least reliable one.
+_WORST_FIRST = ("cellular", "wifi", "wired")
+
+RTF_UP = 0x0001
+RTF_REJECT = 0x0200
+
+# Linux ARPHRD_* values (include/uapi/linux/if_arp.h) that settle the kind on their own.
+ARPHRD_KIND = {
+    519: ("cellular", "raw-IP link (ARPHRD_RAWIP), as used by mobile broadband modems"),
+    768: ("vpn", "IP-in-IP tunnel"),
+    769: ("vpn", "IPv6 tunnel"),
+    772: ("virtual", "loopback"),
+    776: ("vpn", "IPv6-in-IPv4 (sit) tunnel"),
+    778: ("vpn", "GRE tunnel"),
+    823: ("vpn", "IPv6 GRE tunnel"),
+    65534: ("vpn", "tunnel without a link layer (ARPHRD_NONE)"),
+}
+DEVTYPE_KIND = {
+    "wlan": ("wifi", "wireless LAN device"),
+    "wwan": ("cellular", "mobile broadband (WWAN) device"),
+    "wireguard": ("vpn", "WireGuard VPN"),
+}
+STACKED_DEVTYPES = ("bridge", "bond", "vlan", "macvlan", "ipvlan", "team")
+
+REMEDIATION = {
+    "wifi": "Connect your computer to your router with an Ethernet cable for the meeting; "
+    "Wi-Fi can drop out while you speak.",
+    "cellular": "Do not speak over a mobile (4G/5G) connection: use a wired (Ethernet) "
+    "internet connection.",
+    "vpn": "Switch off your VPN for the meeting if your organisation allows it; it adds "
+    "delay and may block the audio.",
+    "virtual": "Run this check, and join the meeting, on the computer itself rather than "
+    "inside a virtual machine or container, connected with an Ethernet cable.",
+    "unknown": "Make sure your computer is connected with an Ethernet cable.",
+}
+
+
+@dataclass(frozen=True)
+class Interface:
+    """The classified interface and the sysfs evidence for the classification."""
+
+    name: str
+    kind: str
+    evidence: str
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _uevent(path: Path) -> dict[str, str]:
+    out = {}
+    for line in _read(path).splitlines():
+        key, _, value = line.partition("=")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def default_interfaces(procfs: Path) -> list[str] | None:
+    """Interfaces holding a default route, best metric first (IPv4 before IPv6 on ties).
+
+    None when the route tables cannot be read (not Linux, or no procfs).
+    """
+    routes: list[tuple[int, int, str]] = []
+    v4, v6 = _read(procfs / "net" / "route"), _read(procfs / "net" / "ipv6_route")
+    if not v4 and not v6:
+        return None
+    for line in v4.splitlines()[1:]:
+        f = line.split()
+        try:
+            iface, dest, flags, metric, mask = f[0], f[1], int(f[3], 16), int(f[6]), f[7]
+        except (IndexError, ValueError):
+            continue
+        if int(dest, 16) == 0 and int(mask, 16) == 0 and flags & RTF_UP:
+            routes.append((metric, 0, iface))
+    for line in v6.splitlines():
+        f = line.split()
+        try:
+            dest, plen, iface = f[0], int(f[1], 16), f[9]
+            metric, flags = int(f[5], 16), int(f[8], 16)
+        except (IndexError, ValueError):
+            continue
+        if int(dest, 16) == 0 and plen == 0 and flags & RTF_UP and not flags & RTF_REJECT:
+            routes.append((metric, 1, iface))
+    ordered = []
+    for _, _, iface in sorted(routes):
+        if iface != "lo" and iface not in ordered:
+            ordered.append(iface)
+    return ordered
+
+
+def _lower_devices(base: Path) -> list[str]:
+    """Ports of a bridge, slaves of a bond, the parent of a VLAN or macvlan."""
+    names = [p.name for p in sorted((base / "brif").glob("*"))]
+    names += [p.name.removeprefix("lower_") for p in sorted(base.glob("lower_*"))]
+    names += _read(base / "bonding" / "slaves").split()
+    return list(dict.fromkeys(names))
+
+
+def classify(name: str, sysfs: Path, _depth: int = 0) -> Interface:
+    """Classify one interface from ``sysfs`` (normally ``/sys``) without touching the network."""
+    base = sysfs / "class" / "net" / name
+    if not base.exists():
+        return Interface(name, "unknown", f"no {base}")
+    if (base / "wireless").exists() or (base / "phy80211").exists():
+        return Interface(name, "wifi", "wireless extensions present (wireless/phy80211)")
+    devtype = _uevent(base / "uevent").get("DEVTYPE", "")
+    if devtype in DEVTYPE_KIND:
+        kind, why = DEVTYPE_KIND[devtype]
+        return Interface(name, kind, f"DEVTYPE={devtype}: {why}")
+    if (base / "tun_flags").exists():
+        return Interface(name, "vpn", "TUN/TAP device, as used by OpenVPN and similar VPNs")
+    lowers = _lower_devices(base)
+    if lowers and _depth < 4:
+        kinds = [classify(low, sysfs, _depth + 1).kind for low in lowers]
+        label = devtype or "stacked device"
+        for kind in _WORST_FIRST:
+            if kind in kinds:
+                return Interface(name, kind, f"{label} over {', '.join(lowers)} ({kind})")
+        return Interface(name, "virtual", f"{label} over virtual devices {', '.join(lowers)}")
+    try:
+        arphrd = int(_read(base / "type"))
+    except ValueError:
+        arphrd = -1
+    if arphrd in ARPHRD_KIND:
+        kind, why = ARPHRD_KIND[arphrd]
+        return Interface(name, kind, f"type {arphrd}: {why}")
+    if arphrd == 512:
+        return Interface(name, "unknown", "PPP link: a dial-up, mobile modem or VPN connection")
+    if devtype in STACKED_DEVTYPES or (sysfs / "devices" / "virtual" / "net" / name).exists():
+        what = f"DEVTYPE={devtype}" if devtype else "a software-only device"
+        return Interface(name, "virtual", f"{what} (virtual machine, container or bridge)")
+    if arphrd == 1 and (base / "device").exists():
+        return Interface(name, "wired", "Ethernet hardware device")
+    return Interface(name, "unknown", f"link type {arphrd}, no hardware device found")
+
+
+class NetworkConnection(Check):
+    """Wi-Fi and mobile data lose packets in bursts; interpreters hear them as gaps."""
+
+    id = "system.network"
+    title = "Network connection type (Ethernet cable preferred)"
+    category = "system"
+    severity = Severity.HIGH
+    remediation = REMEDIATION["wifi"]
+    options = {
+        "warn_kinds": Option(
+            list,
+            ["wifi", "vpn", "virtual", "unknown"],
+            f"connection kinds that warn (of {', '.join(KINDS)})",
+            item_type=str,
+        ),
+        "fail_kinds": Option(
+            list, ["cellular"], f"connection kinds that fail (of {', '.join(KINDS)})", item_type=str
+        ),
+    }
+    sysfs_root: ClassVar[Path] = Path("/sys")
+    procfs_root: ClassVar[Path] = Path("/proc")
+
+    async def run(self, ctx: CheckContext) -> Finding:
+        for key in ("warn_kinds", "fail_kinds"):
+            bad = [k for k in ctx.options[key] if k not in KINDS]
+            if bad:
+                raise ValueError(
+                    f"profile option {key}: unknown kind {bad[0]!r} (known: {', '.join(KINDS)})"
+                )
+        names = default_interfaces(self.procfs_root)
+        if not names:
+            why = (
+                "no default route: is this computer online?"
+                if names == []
+                else f"no routing table at {self.procfs_root / 'net'} on {platform.system()}"
+            )
+            return Finding(
+                Status.WARN,
+                f"could not tell which network connection is in use ({why})",
+                REMEDIATION["unknown"],
+                [Measurement("kind", "unknown"), Measurement("interface", "")],
+            )
+        iface = classify(names[0], self.sysfs_root)
+        facts = [
+            Measurement("kind", iface.kind),
+            Measurement("interface", iface.name),
+            Measurement("evidence", iface.evidence),
+        ]
+        label = {"wifi": "Wi-Fi", "vpn": "VPN/tunnel", "cellular": "mobile data"}.get(
+            iface.kind, iface.kind
+        )
+        message = f"{iface.name}: {label} connection ({iface.evidence})"
+        if iface.kind in ctx.options["fail_kinds"]:
+            return Finding(Status.FAIL, message, REMEDIATION[iface.kind], facts)
+        if iface.kind in ctx.options["warn_kinds"]:
+            return Finding(Status.WARN, message, REMEDIATION[iface.kind], facts)
+        return Finding(Status.PASS, message, measurements=facts)
+
+
+CHECKS: list[type[Check]] = [NetworkConnection]
+
+
+@hookimpl
+def meetcheck_register_checks(register: Callable[[type[Check]], None]) -> None:
+    for check in CHECKS:
+        register(check)

@@ -1,0 +1,451 @@
+"""Channel identity and timing marks mixed into each channel's audio.
+
+Why: a delegate's client must be able to tell, from the audio alone, which language it is
+really hearing (a crossed channel: French label, Spanish audio) and how late each channel
+is against the floor. Labels and metadata cannot show either; a mark in the audio can.
+The full specification, with the reasoning and the measured figures, is in
+``docs/channel-identity.md``; this is the summary an implementer needs.
+
+Signal (direct-sequence spread spectrum, BPSK, aligned to the programme clock):
+
+* Band 1000-5000 Hz, flat: pseudo-noise waveforms made of every 1/T-spaced cosine in the
+  band with fixed pseudo-random phases (phases from SHA-256, so any implementation and any
+  numpy version regenerates them bit for bit), 2.5 ms raised-cosine edges.
+* Frame = ``MARK_PERIOD_S`` = 2.0 s = 25 slots of 80 ms, starting at programme sample 0
+  and at every multiple of the period: slots 0-1 are the timing mark (one 160 ms sync
+  waveform, identical on every channel), slots 2-24 carry 23 bits, one per slot, each its
+  own waveform sent as +w (bit 0) or -w (bit 1).
+* Payload: three 5-bit letters (a=1 .. z=26; 0 = no third letter; "floor" = 0, 0, 0), MSB
+  first, then CRC-8 (polynomial 0x07, init 0xFF, MSB first) over those 15 bits. Codes:
+  "floor" or two or three lowercase ASCII letters (ISO 639-1 / 639-2/3 style).
+* Level: ``level_dbfs`` (default -48 dBFS RMS, 22 dB under the -26 dBFS programme) while
+  the programme is active; it follows the programme down (22 dB under its 10 ms level,
+  releasing at 60 dB/s, like post-masking) to ``floor_dbfs`` (default -60 dBFS) in pauses,
+  where a listener would otherwise hear it as a faint hiss.
+
+Detection: whiten the received audio in the band (STFT, each bin divided by its own
+magnitude, "PHAT"), so loud speech weighs no more than the quiet parts that carry the mark
+clearly; correlate with the sync waveform; accept a mark at |z| >= 9 (robust z from the
+median), and further marks at |z| >= 6 where the 2 s period predicts them (+-21 ms, one
+lost 20 ms packet); correlate every data slot with its waveform, sign-referenced to the
+mark, and add the soft values of every frame heard; a code is reported when the CRC
+holds and the estimated probability that all 23 bits are right is >= 0.5.
+
+Delay: marks of two channels decoded from the same instant differ by the channel delay
+modulo the period; ``mark_offset_s`` resolves it within [-1 s, +1 s).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+
+SAMPLE_RATE = 48000
+MARK_PERIOD_S: float = 2.0
+SLOT_S = 0.08
+SLOTS_PER_FRAME = 25
+SYNC_SLOTS = 2
+N_BITS = SLOTS_PER_FRAME - SYNC_SLOTS  # 23 = 15 payload + 8 CRC
+BAND_HZ = (1000.0, 5000.0)
+EDGE_S = 0.0025
+DEFAULT_LEVEL_DBFS = -48.0
+FLOOR_BELOW_LEVEL_DB = 12.0
+MASKING_MARGIN_DB = 22.0
+RELEASE_DB_PER_S = 60.0
+GAIN_BLOCK_S = 0.01
+
+Z_FIRST = 9.0
+Z_NEXT = 6.0
+TRACK_TOLERANCE_S = 0.021
+MIN_CONFIDENCE = 0.5
+_NFFT = 1024
+_HOP = 256
+_N_DUMMIES = 8
+
+_CODE_RE = re.compile(r"^[a-z]{2,3}$")
+FLOOR = "floor"
+
+
+# --- code <-> bits ---------------------------------------------------------------------
+
+
+def _crc8(bits: list[int]) -> list[int]:
+    reg = 0xFF
+    for b in bits:
+        top = ((reg >> 7) & 1) ^ b
+        reg = (reg << 1) & 0xFF
+        if top:
+            reg ^= 0x07
+    return [(reg >> i) & 1 for i in range(7, -1, -1)]
+
+
+def encode_code(code: str) -> list[int]:
+    """The 23 bits (payload then CRC) that identify `code`; ValueError for a bad code."""
+    if code == FLOOR:
+        letters = [0, 0, 0]
+    elif _CODE_RE.match(code):
+        letters = [ord(c) - 96 for c in code] + [0] * (3 - len(code))
+    else:
+        raise ValueError(f"channel code must be 'floor' or 2-3 lowercase letters: {code!r}")
+    payload = [(v >> i) & 1 for v in letters for i in range(4, -1, -1)]
+    return payload + _crc8(payload)
+
+
+def decode_bits(bits: list[int] | np.ndarray) -> str | None:
+    """The code for 23 received bits, or None if the CRC or the letter structure is wrong."""
+    bits = [int(b) for b in bits]
+    if len(bits) != N_BITS or _crc8(bits[:15]) != bits[15:]:
+        return None
+    letters = [int("".join(map(str, bits[i : i + 5])), 2) for i in range(0, 15, 5)]
+    if letters == [0, 0, 0]:
+        return FLOOR
+    if not (1 <= letters[0] <= 26 and 1 <= letters[1] <= 26 and 0 <= letters[2] <= 26):
+        return None
+    return "".join(chr(96 + v) for v in letters if v)
+
+
+# --- waveforms -------------------------------------------------------------------------
+
+
+def _phases(label: str, count: int) -> np.ndarray:
+    """Uniform phases in [0, 2pi) from SHA-256 in counter mode: portable, version-proof."""
+    words: list[int] = []
+    counter = 0
+    while len(words) < count:
+        digest = hashlib.sha256(f"meetcheck-identity-v1/{label}/{counter}".encode()).digest()
+        words.extend(int.from_bytes(digest[i : i + 4], "big") for i in range(0, 32, 4))
+        counter += 1
+    return np.array(words[:count], dtype=np.float64) / 2.0**32 * 2.0 * np.pi
+
+
+def _check_rate(sample_rate: int) -> int:
+    slot = SLOT_S * sample_rate
+    if abs(slot - round(slot)) > 1e-9 or sample_rate < 2.4 * BAND_HZ[1]:
+        raise ValueError(f"unsupported sample rate for identity marks: {sample_rate}")
+    return int(round(slot))
+
+
+def _pn(label: str, n: int, sample_rate: int) -> np.ndarray:
+    """Unit-RMS band-limited pseudo-noise of n samples: all in-band bins, fixed phases."""
+    duration = n / sample_rate
+    k_lo = int(math.ceil(BAND_HZ[0] * duration))
+    k_hi = int(math.floor(BAND_HZ[1] * duration))
+    spec = np.zeros(n // 2 + 1, dtype=np.complex128)
+    spec[k_lo : k_hi + 1] = np.exp(1j * _phases(label, k_hi - k_lo + 1))
+    wave = np.fft.irfft(spec, n)
+    wave /= np.sqrt(np.mean(wave**2))
+    edge = int(round(EDGE_S * sample_rate))
+    ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(edge) + 0.5) / edge)
+    wave[:edge] *= ramp
+    wave[n - edge :] *= ramp[::-1]
+    return wave
+
+
+@dataclass(frozen=True)
+class _Templates:
+    slot: int
+    frame: int
+    sync: np.ndarray
+    bits: np.ndarray  # (N_BITS, slot)
+    dummies: np.ndarray  # (_N_DUMMIES, slot): never sent, they measure the noise
+    scale: float  # makes a whole frame unit RMS
+
+
+@cache
+def _templates(sample_rate: int) -> _Templates:
+    slot = _check_rate(sample_rate)
+    sync = _pn("sync", SYNC_SLOTS * slot, sample_rate)
+    bits = np.stack([_pn(f"bit{j}", slot, sample_rate) for j in range(N_BITS)])
+    dummies = np.stack([_pn(f"dummy{j}", slot, sample_rate) for j in range(_N_DUMMIES)])
+    power = (np.sum(sync**2) + np.sum(bits**2)) / (SLOTS_PER_FRAME * slot)
+    for arr in (sync, bits, dummies):
+        arr.setflags(write=False)
+    return _Templates(slot, SLOTS_PER_FRAME * slot, sync, bits, dummies, 1.0 / math.sqrt(power))
+
+
+@cache
+def _frame_wave(code: str, sample_rate: int) -> np.ndarray:
+    t = _templates(sample_rate)
+    signs = [1.0 - 2.0 * b for b in encode_code(code)]
+    wave = np.concatenate([t.sync] + [s * w for s, w in zip(signs, t.bits, strict=True)])
+    wave = (wave * t.scale).astype(np.float32)
+    wave.setflags(write=False)
+    return wave
+
+
+# --- encoder ---------------------------------------------------------------------------
+
+
+class IdentityEncoder:
+    """Mixes one channel's identity and the shared timing marks into its programme audio.
+
+    Stateful only for the level follower: consecutive calls (start_sample continuing where
+    the previous call ended) give the same output as one call on the whole signal, up to the
+    10 ms blocks the level is measured on. A jump in start_sample resets the follower.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        sample_rate: int = SAMPLE_RATE,
+        level_dbfs: float = DEFAULT_LEVEL_DBFS,
+        *,
+        floor_dbfs: float | None = None,
+    ) -> None:
+        self.code = code
+        self.sample_rate = sample_rate
+        self.level_dbfs = level_dbfs
+        self.floor_dbfs = level_dbfs - FLOOR_BELOW_LEVEL_DB if floor_dbfs is None else floor_dbfs
+        if self.floor_dbfs > level_dbfs:
+            raise ValueError("floor_dbfs must not exceed level_dbfs")
+        self._wave = _frame_wave(code, sample_rate)
+        self._block = max(1, int(round(GAIN_BLOCK_S * sample_rate)))
+        self._gain_db: float | None = None
+        self._next_sample: int | None = None
+
+    def marks(self, start_sample: int, n: int) -> np.ndarray:
+        """The bare mark signal at unit RMS for programme samples [start, start + n)."""
+        idx = (np.int64(start_sample) + np.arange(n, dtype=np.int64)) % len(self._wave)
+        return self._wave[idx]
+
+    def _gains(self, pcm: np.ndarray, start_sample: int) -> np.ndarray:
+        """Per-sample linear gain: level_dbfs, or 22 dB under the programme, never < floor."""
+        n = len(pcm)
+        if self.floor_dbfs == self.level_dbfs:
+            return np.full(n, 10.0 ** (self.level_dbfs / 20.0), dtype=np.float32)
+        if self._next_sample != start_sample:
+            self._gain_db = None
+        gains = np.empty(n, dtype=np.float32)
+        prev = self._gain_db
+        for a in range(0, n, self._block):
+            b = min(n, a + self._block)
+            ms = float(np.mean(np.square(pcm[a:b], dtype=np.float64)))
+            local = 10.0 * math.log10(ms) if ms > 0 else -200.0
+            target = min(self.level_dbfs, max(self.floor_dbfs, local - MASKING_MARGIN_DB))
+            if prev is not None:
+                target = max(target, prev - RELEASE_DB_PER_S * (b - a) / self.sample_rate)
+            start = target if prev is None else prev
+            gains[a:b] = 10.0 ** (np.linspace(start, target, b - a, endpoint=False) / 20.0)
+            prev = target
+        self._gain_db = prev
+        self._next_sample = start_sample + n
+        return gains
+
+    def apply(self, pcm: np.ndarray, start_sample: int) -> np.ndarray:
+        """pcm: float32 mono in [-1, 1], any length; start_sample: programme-clock index of
+        pcm[0] (all channels share the programme clock, so marks line up across channels).
+        Returns pcm with marks mixed in (clipped safely)."""
+        pcm = np.asarray(pcm, dtype=np.float32).reshape(-1)
+        if pcm.size == 0:
+            return pcm.copy()
+        mixed = pcm + self.marks(start_sample, len(pcm)) * self._gains(pcm, start_sample)
+        return np.clip(mixed, -1.0, 1.0).astype(np.float32, copy=False)
+
+
+# --- decoder ---------------------------------------------------------------------------
+
+
+@dataclass
+class Detection:
+    code: str | None  # decoded channel code, None if not (yet) found
+    confidence: float  # 0..1: estimated probability that all 23 bits are right
+    marks_s: list[float] = field(default_factory=list)  # mark times from the first sample fed
+    samples: int = 0  # how much audio was fed
+    mark_z: list[float] = field(default_factory=list)  # strength of each mark (robust z)
+    bit_z: list[float] = field(default_factory=list)  # soft value of each bit / its noise
+
+
+def _whiten(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Band-limit to the mark band and flatten every STFT bin to unit magnitude (PHAT)."""
+    n = len(x)
+    window = np.hanning(_NFFT + 1)[:-1]
+    padded = np.concatenate([np.zeros(_NFFT), x, np.zeros(_NFFT)])
+    count = (len(padded) - _NFFT) // _HOP + 1
+    freqs = np.fft.rfftfreq(_NFFT, 1.0 / sample_rate)
+    lo = int(np.searchsorted(freqs, BAND_HZ[0] * 0.95))
+    hi = int(np.searchsorted(freqs, BAND_HZ[1] * 1.05))
+    out = np.zeros(len(padded))
+    step = 2048  # frames per batch: bounds memory on long inputs
+    for first in range(0, count, step):
+        idx = np.arange(first, min(count, first + step))[:, None] * _HOP + np.arange(_NFFT)
+        spec = np.fft.rfft(padded[idx] * window, axis=1)[:, lo:hi]
+        spec /= np.abs(spec) + 1e-12
+        full = np.zeros((len(idx), _NFFT // 2 + 1), dtype=np.complex128)
+        full[:, lo:hi] = spec
+        frames = np.fft.irfft(full, _NFFT, axis=1) * window
+        np.add.at(out, idx.ravel(), frames.ravel())
+    return out[_NFFT : _NFFT + n]
+
+
+def _xcorr(y: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """c[k] = sum_i y[k+i] * template[i] for every k where the template fits."""
+    size = 1 << int(math.ceil(math.log2(len(y) + len(template))))
+    c = np.fft.irfft(np.fft.rfft(y, size) * np.conj(np.fft.rfft(template, size)), size)
+    return c[: len(y) - len(template) + 1]
+
+
+def _refine(c: np.ndarray, k: int) -> float:
+    """Sub-sample peak position by a parabola through |c| at k-1, k, k+1."""
+    if 0 < k < len(c) - 1:
+        a, b, d = abs(c[k - 1]), abs(c[k]), abs(c[k + 1])
+        den = a - 2 * b + d
+        if den < 0:
+            return k + 0.5 * (a - d) / den
+    return float(k)
+
+
+def _find_marks(z: np.ndarray, frame: int, tol: int) -> list[int]:
+    """Marks: the strongest |z| >= Z_FIRST, then every further one the period predicts."""
+    mag = np.abs(z)
+    marks: list[int] = []
+    taken = np.zeros(len(z), dtype=bool)
+    while True:
+        free = np.where(taken, 0.0, mag)
+        k = int(np.argmax(free)) if len(free) else 0
+        if not len(free) or free[k] < Z_FIRST:
+            break
+        found = [k]
+        for direction in (1, -1):
+            pos = k
+            while True:
+                pos += direction * frame
+                a, b = max(0, pos - tol), min(len(z), pos + tol + 1)
+                if a >= b:
+                    break
+                j = a + int(np.argmax(mag[a:b]))
+                if mag[j] >= Z_NEXT and not taken[j]:
+                    found.append(j)
+                    pos = j
+        for j in found:
+            taken[max(0, j - frame // 2) : j + frame // 2] = True
+        marks.extend(found)
+    return sorted(marks)
+
+
+def _frame_starts(marks: list[int], n: int, frame: int) -> list[int]:
+    """Detected marks plus predicted ones filling gaps and both ends, so every data slot in
+    the buffer has a nearby reference (a mark lost under loud speech costs no bits)."""
+    starts: list[int] = []
+    for i, m in enumerate(marks):
+        starts.append(m)
+        if i + 1 < len(marks):
+            gap = marks[i + 1] - m
+            count = max(1, int(round(gap / frame)))
+            starts.extend(int(round(m + gap * q / count)) for q in range(1, count))
+    first, last = marks[0], marks[-1]
+    starts.extend(range(first - frame, -frame, -frame))
+    starts.extend(range(last + frame, n, frame))
+    return sorted(starts)
+
+
+def _phi(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+class IdentityDecoder:
+    """Finds the timing marks and the channel code in received audio fed in chunks.
+
+    result() analyses everything fed so far (about 0.05 s per 6 s of audio), so call it
+    when a decision is needed rather than after every 20 ms frame. Lost packets should be
+    fed as silence of their length (by RTP timestamp), which keeps marks_s on time;
+    leaving them out shifts later marks by 20 ms each but does not stop the code decoding.
+    """
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE) -> None:
+        self.sample_rate = sample_rate
+        self._t = _templates(sample_rate)
+        self._chunks: list[np.ndarray] = []
+        self._samples = 0
+        self._cached: Detection | None = None
+
+    def feed(self, pcm: np.ndarray) -> None:
+        chunk = np.asarray(pcm, dtype=np.float32).reshape(-1)
+        if chunk.size:
+            self._chunks.append(chunk.copy())
+            self._samples += chunk.size
+            self._cached = None
+
+    def result(self) -> Detection:
+        if self._cached is None:
+            self._cached = self._analyse()
+        return self._cached
+
+    def _analyse(self) -> Detection:
+        t = self._t
+        n = self._samples
+        none = Detection(code=None, confidence=0.0, marks_s=[], samples=n)
+        if n < len(t.sync) + t.slot:
+            return none
+        x = np.concatenate(self._chunks).astype(np.float64)
+        self._chunks = [x.astype(np.float32)]
+        y = _whiten(x, self.sample_rate)
+        c = _xcorr(y, t.sync)
+        sigma = 1.4826 * float(np.median(np.abs(c)))
+        if sigma <= 0:
+            return none
+        z = c / sigma
+        tol = int(round(TRACK_TOLERANCE_S * self.sample_rate))
+        marks = _find_marks(z, t.frame, tol)
+        if not marks:
+            return none
+        marks_s = [_refine(c, m) / self.sample_rate for m in marks]
+        mark_z = [round(float(abs(z[m])), 1) for m in marks]
+        polarity = 1.0 if sum(z[m] for m in marks) >= 0 else -1.0
+        soft = np.zeros(N_BITS)
+        counts = np.zeros(N_BITS, dtype=int)
+        noise: list[np.ndarray] = []
+        for start in _frame_starts(marks, n, t.frame):
+            for j in range(N_BITS):
+                pos = start + (SYNC_SLOTS + j) * t.slot
+                if 0 <= pos and pos + t.slot <= n:
+                    seg = y[pos : pos + t.slot]
+                    soft[j] += polarity * float(np.dot(seg, t.bits[j]))
+                    counts[j] += 1
+                    noise.append(t.dummies @ seg)
+        detection = Detection(None, 0.0, marks_s, n, mark_z)
+        if counts.min() == 0 or not noise:
+            return detection
+        noise_sigma = float(np.sqrt(np.mean(np.square(np.concatenate(noise)))))
+        bit_z = soft / (noise_sigma * np.sqrt(counts))
+        detection.bit_z = [round(float(v), 2) for v in bit_z]
+        confidence = math.prod(_phi(abs(float(v))) for v in bit_z)
+        code = decode_bits((bit_z < 0).astype(int))
+        if code is not None and confidence >= MIN_CONFIDENCE:
+            detection.code = code
+            detection.confidence = confidence
+        return detection
+
+
+def mark_offset_s(
+    reference: Detection,
+    other: Detection,
+    *,
+    reference_start_s: float = 0.0,
+    other_start_s: float = 0.0,
+    period_s: float = MARK_PERIOD_S,
+) -> float | None:
+    """Delay of `other` relative to `reference` in seconds (positive: `other` is later).
+
+    Both detections count time from their first fed sample; `*_start_s` place those first
+    samples on a common clock (e.g. when recording of the two channels began). Marks repeat
+    every period, so only the delay modulo the period is observable: the answer is in
+    [-period/2, +period/2), i.e. [-1 s, +1 s) with the 2 s period. The estimate is the
+    median over all mark pairs, so a few misplaced marks do not move it. None if either
+    side has no mark.
+    """
+    if not reference.marks_s or not other.marks_s:
+        return None
+    ref = np.asarray(reference.marks_s) + reference_start_s
+    oth = np.asarray(other.marks_s) + other_start_s
+    diffs = (oth[:, None] - ref[None, :]).ravel()
+    angles = 2.0 * np.pi * diffs / period_s
+    centre = math.atan2(float(np.mean(np.sin(angles))), float(np.mean(np.cos(angles))))
+    centre_s = centre / (2.0 * np.pi) * period_s
+    wrapped = (diffs - centre_s + period_s / 2.0) % period_s - period_s / 2.0
+    delay = centre_s + float(np.median(wrapped))
+    return (delay + period_s / 2.0) % period_s - period_s / 2.0

@@ -1,0 +1,1 @@
+"""`meetcheck serve`: the test-meeting server (HTTP, WebRTC, STUN) a secretariat runs."""

@@ -1,0 +1,458 @@
+"""Settings of ``meetcheck serve``: every one has a default; ``serve.toml`` overrides them.
+
+A complete ``serve.toml`` (every key optional)::
+
+    [server]
+    host = "127.0.0.1"          # bind address; 0.0.0.0 to serve other machines
+    port = 8080                 # 0 = any free port
+    cert = "cert.pem"           # TLS certificate chain (PEM); with key, serve https
+    key = "key.pem"
+    public_url = "https://rsi-test.example.org"   # base URL printed in the meeting file
+    token = "s3cret-bearer-token"                 # bearer token for WHEP and echo
+    cors_origins = ["*"]        # or a list of origins allowed to play from a browser
+    ice_addresses = []          # host-candidate addresses; empty = automatic
+    stun = true                 # run the STUN binding responder
+    stun_port = 3478            # 0 = any free port
+    access_log = true           # one JSON line per request on stderr
+
+    [limits]
+    max_body_bytes = 1048576    # any request body
+    max_sdp_bytes = 32768       # an SDP offer
+    max_sessions_per_channel = 100
+    max_sessions = 500          # WHEP and echo sessions together
+    session_idle_timeout = 30   # seconds a session may stay unconnected
+    max_session_seconds = 0     # hard cap on a session's life; 0 = none
+    retry_after = 5             # seconds, sent with 503 when full
+    max_download_bytes = 100000000   # throughput endpoint, per request
+    max_upload_bytes = 100000000
+
+    [audio]
+    identity = true             # channel identity and timing marks (default per channel)
+    programme_seconds = 30      # loop length of the generated programme
+    seed = 1                    # generated programme seed
+    opus_bitrate = 64000
+
+    [channels.floor]            # when [channels] is given, exactly these channels exist
+    label = "Floor"
+    source = "floor.flac"       # any file PyAV decodes; relative to this file
+    identity = true
+
+    [meeting]                   # what the printed meeting file says
+    name = "Second Review Conference (test)"
+    timezone = "Europe/Zurich"
+    hosts = ["rsi.example.org"]
+    sessions = [{ title = "Morning", start = 2020-11-25T10:00:00, end = 2020-11-25T12:00:00 }]
+    ice_servers = [{ urls = ["turn:turn.example.org:3478"], username = "u", credential = "p" }]
+
+    [links]                     # personal demo links /join/<token>
+    secret = "..."              # signing key; random per start when empty
+    ttl_hours = 72
+    participants = [{ name = "A. Delegate", email = "a@example.org", delegation = "X",
+                      role = "primary" }]
+
+Relative file paths are resolved against the directory of ``serve.toml``. Every problem
+is one line naming the file and the key, raised as :class:`meetcheck.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from meetcheck.errors import InputError
+from meetcheck.meeting import CHANNEL_CODE
+from meetcheck.tomlfile import Validator, is_number, load_toml
+
+DEFAULT_CHANNELS: tuple[tuple[str, str], ...] = (
+    ("floor", "Floor"),
+    ("ar", "Arabic"),
+    ("zh", "Chinese"),
+    ("en", "English"),
+    ("fr", "French"),
+    ("ru", "Russian"),
+    ("es", "Spanish"),
+)
+ROLES = ("primary", "alternate", "listener", "interpreter")
+
+SECTIONS = {"server", "limits", "audio", "channels", "meeting", "links"}
+SERVER_KEYS = {
+    "host", "port", "cert", "key", "public_url", "token", "cors_origins", "ice_addresses",
+    "stun", "stun_port", "access_log",
+}  # fmt: skip
+LIMIT_KEYS = {
+    "max_body_bytes", "max_sdp_bytes", "max_sessions_per_channel", "max_sessions",
+    "session_idle_timeout", "max_session_seconds", "retry_after", "max_download_bytes",
+    "max_upload_bytes",
+}  # fmt: skip
+AUDIO_KEYS = {"identity", "programme_seconds", "seed", "opus_bitrate"}
+CHANNEL_KEYS = {"label", "source", "identity"}
+MEETING_KEYS = {"name", "timezone", "hosts", "sessions", "ice_servers"}
+SESSION_KEYS = {"title", "start", "end", "timezone"}
+ICE_KEYS = {"urls", "username", "credential"}
+LINK_KEYS = {"secret", "ttl_hours", "participants"}
+PARTICIPANT_KEYS = {"name", "email", "delegation", "role"}
+
+
+@dataclass
+class ChannelConfig:
+    """One interpretation channel (or the floor)."""
+
+    code: str
+    label: str = ""
+    source: str = ""  # audio file; empty: the generated test programme
+    identity: bool | None = None  # None: follow ServerConfig.identity
+
+
+@dataclass
+class ParticipantConfig:
+    name: str
+    email: str
+    delegation: str = ""
+    role: str = "primary"
+
+
+def default_channels() -> list[ChannelConfig]:
+    return [ChannelConfig(code, label) for code, label in DEFAULT_CHANNELS]
+
+
+def default_participants() -> list[ParticipantConfig]:
+    return [
+        ParticipantConfig("Demo Delegate", "demo.delegate@example.org", "Demo", "primary"),
+        ParticipantConfig("Demo Alternate", "demo.alternate@example.org", "Demo", "alternate"),
+    ]
+
+
+@dataclass
+class ServerConfig:
+    """Everything ``meetcheck serve`` and the in-process server need; all has a default."""
+
+    # [server]
+    host: str = "127.0.0.1"
+    port: int = 0
+    cert: str = ""
+    key: str = ""
+    public_url: str = ""
+    token: str = ""
+    cors_origins: list[str] = field(default_factory=lambda: ["*"])
+    ice_addresses: list[str] = field(default_factory=list)  # empty: automatic
+    stun: bool = True
+    stun_port: int = 0
+    access_log: bool = True
+    # [limits]
+    max_body_bytes: int = 1_048_576
+    max_sdp_bytes: int = 32_768
+    max_sessions_per_channel: int = 100
+    max_sessions: int = 500
+    session_idle_timeout: float = 30.0
+    max_session_seconds: float = 0.0
+    retry_after: int = 5
+    max_download_bytes: int = 100_000_000
+    max_upload_bytes: int = 100_000_000
+    # [audio]
+    identity: bool = True
+    programme_seconds: float = 30.0
+    seed: int | None = None
+    opus_bitrate: int = 64_000
+    # [channels]
+    channels: list[ChannelConfig] = field(default_factory=default_channels)
+    # [meeting]
+    meeting_name: str = "meetcheck test meeting"
+    timezone: str = "UTC"
+    hosts: list[str] = field(default_factory=list)
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    ice_servers: list[dict[str, Any]] = field(default_factory=list)
+    # [links]
+    link_secret: str = ""
+    link_ttl_hours: float = 72.0
+    participants: list[ParticipantConfig] = field(default_factory=default_participants)
+    # where it came from (messages)
+    source: str = "(defaults)"
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.cert and self.key)
+
+    def channel(self, code: str) -> ChannelConfig | None:
+        for c in self.channels:
+            if c.code == code:
+                return c
+        return None
+
+    def channel_identity(self, channel: ChannelConfig) -> bool:
+        return self.identity if channel.identity is None else channel.identity
+
+    def host_candidate_addresses(self) -> tuple[str, ...] | None:
+        """The ICE host addresses the server offers (None: every interface)."""
+        if self.ice_addresses:
+            return tuple(self.ice_addresses)
+        from meetcheck.server.loopback import addresses_for_host
+
+        return addresses_for_host(self.host)
+
+    def with_overrides(self, **overrides: Any) -> ServerConfig:
+        """A copy with the given non-None values (command-line flags) applied, re-checked."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        cfg = replace(self, **values)
+        cfg.check()
+        return cfg
+
+    def check(self) -> None:
+        """Cross-field checks that also apply to configs built in code (demo, tests)."""
+        v = Validator(self.source)
+        if bool(self.cert) != bool(self.key):
+            v.fail(("server", "cert" if not self.cert else "key"), "cert and key go together")
+        if not 0 <= self.port <= 65535:
+            v.fail(("server", "port"), f"expected 0-65535, got {self.port}")
+        if not 0 <= self.stun_port <= 65535:
+            v.fail(("server", "stun_port"), f"expected 0-65535, got {self.stun_port}")
+        if not self.channels:
+            v.fail(("channels",), "no channels: give at least the floor")
+        codes = [c.code for c in self.channels]
+        if len(set(codes)) != len(codes):
+            v.fail(("channels",), "a channel code appears twice")
+        for c in self.channels:
+            if not CHANNEL_CODE.match(c.code):
+                v.fail(("channels", c.code), "code must be 'floor' or an ISO 639-1 code")
+
+
+# -- loading ---------------------------------------------------------------------------
+def _int(v: Validator, path: tuple[str, ...], value: Any, lo: int, hi: int | None = None) -> int:
+    v.expect(path, value, "integer")
+    if value < lo or (hi is not None and value > hi):
+        rng = f"{lo}-{hi}" if hi is not None else f">= {lo}"
+        v.fail(path, f"expected an integer {rng}, got {value}")
+    return int(value)
+
+
+def _num(v: Validator, path: tuple[str, ...], value: Any, lo: float, strict: bool) -> float:
+    if not is_number(value):
+        v.fail(path, f"expected number, got {type(value).__name__} {value!r}")
+    if value < lo or (strict and value == lo):
+        v.fail(path, f"expected a number {'>' if strict else '>='} {lo:g}, got {value}")
+    return float(value)
+
+
+def _str(v: Validator, path: tuple[str, ...], value: Any) -> str:
+    v.expect(path, value, "string")
+    return str(value)
+
+
+def _file(v: Validator, path: tuple[str, ...], value: Any, base: Path) -> str:
+    text = _str(v, path, value)
+    if not text:
+        return ""
+    p = Path(text).expanduser()
+    if not p.is_absolute():
+        p = base / p
+    if not p.is_file():
+        v.fail(path, f"file not found: {p}")
+    return str(p)
+
+
+def _strings(v: Validator, path: tuple[str, ...], value: Any) -> list[str]:
+    v.expect(path, value, "array")
+    for i, item in enumerate(value):
+        v.expect(path + (str(i),), item, "string")
+    return list(value)
+
+
+def _section(v: Validator, raw: dict[str, Any], name: str, keys: set[str]) -> dict[str, Any]:
+    section = raw.get(name, {})
+    v.expect((name,), section, "table")
+    v.known_keys((name,), section, keys)
+    return section
+
+
+def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = None) -> ServerConfig:
+    """Validate a parsed ``serve.toml`` into a :class:`ServerConfig`."""
+    v = Validator(source)
+    base = base or Path(".")
+    v.known_keys((), raw, SECTIONS)
+    cfg = ServerConfig(source=source)
+
+    s = _section(v, raw, "server", SERVER_KEYS)
+    if "host" in s:
+        cfg.host = _str(v, ("server", "host"), s["host"])
+        if not cfg.host:
+            v.fail(("server", "host"), "empty: give an address such as 127.0.0.1")
+    if "port" in s:
+        cfg.port = _int(v, ("server", "port"), s["port"], 0, 65535)
+    cfg.cert = _file(v, ("server", "cert"), s.get("cert", ""), base)
+    cfg.key = _file(v, ("server", "key"), s.get("key", ""), base)
+    if "public_url" in s:
+        url = _str(v, ("server", "public_url"), s["public_url"]).rstrip("/")
+        if url and not url.startswith(("http://", "https://")):
+            v.fail(("server", "public_url"), f"expected an http(s) URL, got {url!r}")
+        cfg.public_url = url
+    if "token" in s:
+        cfg.token = _str(v, ("server", "token"), s["token"])
+        if cfg.token and (len(cfg.token) < 8 or any(c.isspace() for c in cfg.token)):
+            v.fail(("server", "token"), "a bearer token needs 8 or more characters, no spaces")
+    if "cors_origins" in s:
+        cfg.cors_origins = _strings(v, ("server", "cors_origins"), s["cors_origins"])
+        if not cfg.cors_origins:
+            v.fail(("server", "cors_origins"), 'empty: use ["*"] or list the allowed origins')
+    if "ice_addresses" in s:
+        cfg.ice_addresses = _strings(v, ("server", "ice_addresses"), s["ice_addresses"])
+        for i, a in enumerate(cfg.ice_addresses):
+            try:
+                ipaddress.ip_address(a)
+            except ValueError:
+                v.fail(("server", "ice_addresses", str(i)), f"not an IP address: {a!r}")
+    for k in ("stun", "access_log"):
+        if k in s:
+            v.expect(("server", k), s[k], "boolean")
+            setattr(cfg, k, s[k])
+    if "stun_port" in s:
+        cfg.stun_port = _int(v, ("server", "stun_port"), s["stun_port"], 0, 65535)
+
+    lim = _section(v, raw, "limits", LIMIT_KEYS)
+    for k in (
+        "max_body_bytes", "max_sdp_bytes", "max_sessions_per_channel", "max_sessions",
+        "max_download_bytes", "max_upload_bytes",
+    ):  # fmt: skip
+        if k in lim:
+            setattr(cfg, k, _int(v, ("limits", k), lim[k], 1))
+    if "retry_after" in lim:
+        cfg.retry_after = _int(v, ("limits", "retry_after"), lim["retry_after"], 0, 86400)
+    if "session_idle_timeout" in lim:
+        cfg.session_idle_timeout = _num(
+            v, ("limits", "session_idle_timeout"), lim["session_idle_timeout"], 0, True
+        )
+    if "max_session_seconds" in lim:
+        cfg.max_session_seconds = _num(
+            v, ("limits", "max_session_seconds"), lim["max_session_seconds"], 0, False
+        )
+    if cfg.max_sdp_bytes > cfg.max_body_bytes:
+        v.fail(("limits", "max_sdp_bytes"), "cannot exceed limits.max_body_bytes")
+
+    audio = _section(v, raw, "audio", AUDIO_KEYS)
+    if "identity" in audio:
+        v.expect(("audio", "identity"), audio["identity"], "boolean")
+        cfg.identity = audio["identity"]
+    if "programme_seconds" in audio:
+        cfg.programme_seconds = _num(
+            v, ("audio", "programme_seconds"), audio["programme_seconds"], 1, False
+        )
+        if cfg.programme_seconds > 600:
+            v.fail(("audio", "programme_seconds"), "at most 600 (it is held in memory)")
+    if "seed" in audio:
+        cfg.seed = _int(v, ("audio", "seed"), audio["seed"], 0)
+    if "opus_bitrate" in audio:
+        cfg.opus_bitrate = _int(v, ("audio", "opus_bitrate"), audio["opus_bitrate"], 6000, 510000)
+
+    if "channels" in raw:
+        channels = raw["channels"]
+        v.expect(("channels",), channels, "table")
+        cfg.channels = []
+        labels = dict(DEFAULT_CHANNELS)
+        for code, spec in channels.items():
+            p = ("channels", code)
+            if not CHANNEL_CODE.match(code):
+                v.fail(p, "channel code must be 'floor' or an ISO 639-1 code such as 'fr'")
+            v.expect(p, spec, "table")
+            v.known_keys(p, spec, CHANNEL_KEYS)
+            ch = ChannelConfig(code, labels.get(code, code))
+            if "label" in spec:
+                ch.label = _str(v, p + ("label",), spec["label"])
+            ch.source = _file(v, p + ("source",), spec.get("source", ""), base)
+            if "identity" in spec:
+                v.expect(p + ("identity",), spec["identity"], "boolean")
+                ch.identity = spec["identity"]
+            cfg.channels.append(ch)
+        if not cfg.channels:
+            v.fail(("channels",), "no channels: give at least [channels.floor]")
+
+    m = _section(v, raw, "meeting", MEETING_KEYS)
+    if "name" in m:
+        cfg.meeting_name = _str(v, ("meeting", "name"), m["name"])
+    if "timezone" in m:
+        from meetcheck.meeting import _zone
+
+        _zone(v, ("meeting", "timezone"), m["timezone"])
+        cfg.timezone = m["timezone"]
+    if "hosts" in m:
+        cfg.hosts = _strings(v, ("meeting", "hosts"), m["hosts"])
+    if "sessions" in m:
+        v.expect(("meeting", "sessions"), m["sessions"], "array")
+        for i, sess in enumerate(m["sessions"]):
+            p = ("meeting", "sessions", str(i))
+            v.expect(p, sess, "table")
+            v.known_keys(p, sess, SESSION_KEYS)
+            for k in ("start", "end"):
+                if k not in sess:
+                    v.fail(p + (k,), "missing")
+                if not isinstance(sess[k], dt.datetime | str):
+                    v.fail(p + (k,), "expected a date-time such as 2020-11-25T10:00:00")
+        cfg.sessions = [dict(x) for x in m["sessions"]]
+    if "ice_servers" in m:
+        v.expect(("meeting", "ice_servers"), m["ice_servers"], "array")
+        for i, srv in enumerate(m["ice_servers"]):
+            p = ("meeting", "ice_servers", str(i))
+            v.expect(p, srv, "table")
+            v.known_keys(p, srv, ICE_KEYS)
+        cfg.ice_servers = [dict(x) for x in m["ice_servers"]]
+
+    links = _section(v, raw, "links", LINK_KEYS)
+    if "secret" in links:
+        cfg.link_secret = _str(v, ("links", "secret"), links["secret"])
+        if cfg.link_secret and len(cfg.link_secret) < 16:
+            v.fail(("links", "secret"), "too short: use 16 or more characters")
+    if "ttl_hours" in links:
+        cfg.link_ttl_hours = _num(v, ("links", "ttl_hours"), links["ttl_hours"], 0, True)
+    if "participants" in links:
+        v.expect(("links", "participants"), links["participants"], "array")
+        cfg.participants = []
+        for i, row in enumerate(links["participants"]):
+            p = ("links", "participants", str(i))
+            v.expect(p, row, "table")
+            v.known_keys(p, row, PARTICIPANT_KEYS)
+            for k in ("name", "email"):
+                if not row.get(k):
+                    v.fail(p + (k,), "missing")
+            values = {k: _str(v, p + (k,), row.get(k, "")) for k in PARTICIPANT_KEYS}
+            values["role"] = values["role"] or "primary"
+            if values["role"] not in ROLES:
+                v.fail(p + ("role",), f"expected one of {', '.join(ROLES)}")
+            cfg.participants.append(ParticipantConfig(**values))
+
+    cfg.check()
+    # The meeting file this config prints must itself be valid: check it now, not later.
+    _check_meeting_parts(cfg)
+    return cfg
+
+
+def _check_meeting_parts(cfg: ServerConfig) -> None:
+    from meetcheck.meeting import parse_meeting
+
+    raw: dict[str, Any] = {"name": cfg.meeting_name, "timezone": cfg.timezone}
+    if cfg.sessions:
+        raw["sessions"] = cfg.sessions
+    if cfg.ice_servers:
+        raw["ice_servers"] = cfg.ice_servers
+    try:
+        parse_meeting(raw, cfg.source)
+    except InputError as exc:
+        # parse_meeting names keys from the meeting file's top level; say where they live.
+        msg = str(exc)
+        prefix = f"{Validator(cfg.source).source}: "
+        if msg.startswith(prefix):
+            msg = prefix + "meeting." + msg[len(prefix) :]
+        raise InputError(msg) from None
+
+
+def load_server_config(path: str | None = None, **overrides: Any) -> ServerConfig:
+    """Load ``serve.toml`` (or the defaults when ``path`` is None) and apply overrides."""
+    if path is None:
+        cfg = ServerConfig()
+    else:
+        raw = load_toml(path, "server config")
+        cfg = parse_server_config(raw, path, Path(path).resolve().parent)
+    if overrides:
+        cfg = cfg.with_overrides(**overrides)
+    else:
+        cfg.check()
+    return cfg

@@ -1,0 +1,570 @@
+"""STUN binding responder (RFC 5389) and a small binding client.
+
+A meeting started with ``meetcheck serve`` must work without a public STUN server, so the
+server answers Binding Requests on UDP with the address it saw the request come from.
+The same codec backs :func:`stun_binding`, which the network checks use to measure the
+mapped address and round-trip time against any STUN server.
+
+What the responder does with each datagram:
+
+* not STUN (top two bits set, shorter than the 20-byte header, length field wrong or not
+  a multiple of 4, attribute running past the end, bad FINGERPRINT): dropped, counted in
+  ``counters.malformed_dropped``; nothing is sent back, so junk never gets an answer;
+* a STUN indication or response: ignored (``counters.ignored``); Binding Indications are
+  keep-alives and get no answer by design;
+* a Binding Request with the magic cookie: Binding Success Response with
+  XOR-MAPPED-ADDRESS, MAPPED-ADDRESS (for clients that only read the old attribute),
+  SOFTWARE and FINGERPRINT (``counters.requests_answered``);
+* a Binding Request without the magic cookie (an RFC 3489 client): the cookie field is
+  echoed and only MAPPED-ADDRESS is returned, as RFC 5389 section 12.2 asks;
+* a request with comprehension-required attributes (type below 0x8000) the server does not
+  understand: 420 Unknown Attribute with UNKNOWN-ATTRIBUTES listing them; a request of any
+  other method (e.g. a TURN Allocate): 400, so the client fails fast instead of timing out
+  (``counters.error_responses``).
+
+The server does no authentication: USERNAME, MESSAGE-INTEGRITY and the ICE attributes
+PRIORITY and USE-CANDIDATE are understood and ignored.  A response is at most a few
+dozen bytes larger than the request; the server only answers well-formed STUN, and is
+meant to run next to the meeting's web server, not as a public open reflector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import os
+import struct
+import time
+import zlib
+from dataclasses import asdict, dataclass
+from enum import IntEnum
+from typing import Any, cast
+
+from meetcheck import __version__
+
+log = logging.getLogger("meetcheck.server.stun")
+
+MAGIC_COOKIE = 0x2112A442
+FINGERPRINT_XOR = 0x5354554E
+HEADER_LENGTH = 20
+_HEADER = struct.Struct("!HHI12s")
+_ATTR_HEADER = struct.Struct("!HH")
+
+METHOD_BINDING = 0x001
+
+ATTR_MAPPED_ADDRESS = 0x0001
+ATTR_CHANGE_REQUEST = 0x0003
+ATTR_USERNAME = 0x0006
+ATTR_MESSAGE_INTEGRITY = 0x0008
+ATTR_ERROR_CODE = 0x0009
+ATTR_UNKNOWN_ATTRIBUTES = 0x000A
+ATTR_REALM = 0x0014
+ATTR_NONCE = 0x0015
+ATTR_XOR_MAPPED_ADDRESS = 0x0020
+ATTR_PRIORITY = 0x0024
+ATTR_USE_CANDIDATE = 0x0025
+ATTR_SOFTWARE = 0x8022
+ATTR_FINGERPRINT = 0x8028
+
+# Comprehension-required attributes a Binding Request may carry that this server
+# understands (and, having no authentication, ignores).  Anything else below 0x8000,
+# e.g. RFC 5780's CHANGE-REQUEST, gets a 420.
+UNDERSTOOD_REQUIRED = frozenset(
+    {
+        ATTR_MAPPED_ADDRESS,
+        ATTR_USERNAME,
+        ATTR_MESSAGE_INTEGRITY,
+        ATTR_ERROR_CODE,
+        ATTR_UNKNOWN_ATTRIBUTES,
+        ATTR_REALM,
+        ATTR_NONCE,
+        ATTR_XOR_MAPPED_ADDRESS,
+        ATTR_PRIORITY,
+        ATTR_USE_CANDIDATE,
+    }
+)
+
+SOFTWARE = f"meetcheck {__version__}"
+
+FAMILY_IPV4 = 0x01
+FAMILY_IPV6 = 0x02
+
+
+class StunClass(IntEnum):
+    """The two class bits of a STUN message type."""
+
+    REQUEST = 0b00
+    INDICATION = 0b01
+    SUCCESS = 0b10
+    ERROR = 0b11
+
+
+class StunDecodeError(ValueError):
+    """A datagram is not a well-formed STUN message."""
+
+
+class StunError(Exception):
+    """A STUN transaction failed (error response or no answer)."""
+
+
+class StunErrorResponse(StunError):
+    """The server answered with an error response."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"STUN error {code} {reason}".strip())
+        self.code = code
+        self.reason = reason
+
+
+class StunTimeout(StunError, TimeoutError):
+    """No answer within the timeout; ``unreachable`` is True if ICMP said the port is closed."""
+
+    def __init__(self, message: str, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
+
+
+@dataclass(frozen=True)
+class StunMessage:
+    """A decoded STUN message: raw attribute values in wire order."""
+
+    method: int
+    cls: StunClass
+    transaction_id: bytes
+    attributes: tuple[tuple[int, bytes], ...] = ()
+    cookie: int = MAGIC_COOKIE
+
+    @property
+    def legacy(self) -> bool:
+        """True for an RFC 3489 message (no magic cookie)."""
+        return self.cookie != MAGIC_COOKIE
+
+    def get(self, attr_type: int) -> bytes | None:
+        """Value of the first attribute of ``attr_type``, or None."""
+        for t, v in self.attributes:
+            if t == attr_type:
+                return v
+        return None
+
+
+# --- message type bits (RFC 5389 section 6: method and class bits are interleaved) -----
+
+
+def message_type(method: int, cls: StunClass) -> int:
+    """Pack a 12-bit method and a class into the 14-bit message type."""
+    c = int(cls)
+    return (
+        (method & 0x000F)
+        | ((method & 0x0070) << 1)
+        | ((method & 0x0F80) << 2)
+        | ((c & 0b01) << 4)
+        | ((c & 0b10) << 7)
+    )
+
+
+def split_type(msg_type: int) -> tuple[int, StunClass]:
+    """Inverse of :func:`message_type`."""
+    method = (msg_type & 0x000F) | ((msg_type >> 1) & 0x0070) | ((msg_type >> 2) & 0x0F80)
+    cls = ((msg_type >> 4) & 0b01) | ((msg_type >> 7) & 0b10)
+    return method, StunClass(cls)
+
+
+# --- codec -----------------------------------------------------------------------------
+
+
+def _pad(length: int) -> int:
+    return -length % 4
+
+
+def _fingerprint(data: bytes) -> int:
+    return (zlib.crc32(data) & 0xFFFFFFFF) ^ FINGERPRINT_XOR
+
+
+def encode_message(
+    method: int,
+    cls: StunClass,
+    transaction_id: bytes,
+    attributes: list[tuple[int, bytes]] | tuple[tuple[int, bytes], ...] = (),
+    *,
+    cookie: int = MAGIC_COOKIE,
+    fingerprint: bool = True,
+) -> bytes:
+    """Serialise a message; FINGERPRINT, if asked for, is computed and appended last."""
+    if len(transaction_id) != 12:
+        raise ValueError("transaction id must be 12 bytes")
+    body = bytearray()
+    for attr_type, value in attributes:
+        if len(value) > 0xFFFF:
+            raise ValueError(f"attribute 0x{attr_type:04x} too long")
+        body += _ATTR_HEADER.pack(attr_type, len(value)) + value + bytes(_pad(len(value)))
+    msg_type = message_type(method, cls)
+    if not fingerprint:
+        return _HEADER.pack(msg_type, len(body), cookie, transaction_id) + bytes(body)
+    # The length in the header covers the FINGERPRINT attribute while its CRC is computed.
+    head = _HEADER.pack(msg_type, len(body) + 8, cookie, transaction_id)
+    crc = _fingerprint(head + body)
+    return head + bytes(body) + _ATTR_HEADER.pack(ATTR_FINGERPRINT, 4) + struct.pack("!I", crc)
+
+
+def is_stun(data: bytes) -> bool:
+    """Cheap first test (RFC 5389 section 6/7.3): length, top two bits, length field."""
+    if len(data) < HEADER_LENGTH or data[0] & 0xC0:
+        return False
+    length = struct.unpack_from("!H", data, 2)[0]
+    return length % 4 == 0 and len(data) == HEADER_LENGTH + length
+
+
+def decode_message(data: bytes) -> StunMessage:
+    """Parse and validate a datagram; raise :class:`StunDecodeError` if it is not STUN.
+
+    Checks the header, that every attribute fits, and FINGERPRINT (which must be last).
+    Attributes after MESSAGE-INTEGRITY other than FINGERPRINT are dropped (RFC 5389
+    section 15.4).
+    """
+    if len(data) < HEADER_LENGTH:
+        raise StunDecodeError("shorter than a STUN header")
+    msg_type, length, cookie, txid = _HEADER.unpack_from(data)
+    if msg_type & 0xC000:
+        raise StunDecodeError("top two bits are not zero")
+    if length % 4:
+        raise StunDecodeError("message length is not a multiple of 4")
+    if len(data) != HEADER_LENGTH + length:
+        raise StunDecodeError("message length does not match the datagram")
+    attrs: list[tuple[int, bytes]] = []
+    pos = HEADER_LENGTH
+    after_integrity = False
+    while pos < len(data):
+        if pos + 4 > len(data):
+            raise StunDecodeError("truncated attribute header")
+        attr_type, attr_len = _ATTR_HEADER.unpack_from(data, pos)
+        end = pos + 4 + attr_len
+        if end > len(data):
+            raise StunDecodeError(f"attribute 0x{attr_type:04x} runs past the end")
+        value = bytes(data[pos + 4 : end])
+        if attr_type == ATTR_FINGERPRINT:
+            if attr_len != 4 or end != len(data):
+                raise StunDecodeError("FINGERPRINT is not the last 4-byte attribute")
+            if struct.unpack("!I", value)[0] != _fingerprint(bytes(data[:pos])):
+                raise StunDecodeError("FINGERPRINT does not match")
+        elif not after_integrity:
+            attrs.append((attr_type, value))
+        if attr_type == ATTR_MESSAGE_INTEGRITY:
+            after_integrity = True
+        pos = end + _pad(attr_len)
+    if pos != len(data):
+        raise StunDecodeError("attribute padding runs past the end")
+    method, cls = split_type(msg_type)
+    return StunMessage(method, cls, bytes(txid), tuple(attrs), cookie)
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    ip = ipaddress.ip_address(host.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped  # a dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d
+    return ip
+
+
+def encode_address(host: str, port: int) -> bytes:
+    """MAPPED-ADDRESS value (RFC 5389 section 15.1)."""
+    ip = _ip(host)
+    family = FAMILY_IPV4 if ip.version == 4 else FAMILY_IPV6
+    return struct.pack("!BBH", 0, family, port) + ip.packed
+
+
+def encode_xor_address(
+    host: str, port: int, transaction_id: bytes, cookie: int = MAGIC_COOKIE
+) -> bytes:
+    """XOR-MAPPED-ADDRESS value (RFC 5389 section 15.2)."""
+    ip = _ip(host)
+    family = FAMILY_IPV4 if ip.version == 4 else FAMILY_IPV6
+    key = struct.pack("!I", cookie) + transaction_id
+    xaddr = bytes(a ^ b for a, b in zip(ip.packed, key, strict=False))
+    return struct.pack("!BBH", 0, family, port ^ (cookie >> 16)) + xaddr
+
+
+def decode_address(value: bytes) -> tuple[str, int]:
+    """Inverse of :func:`encode_address`."""
+    if len(value) < 4:
+        raise StunDecodeError("address attribute too short")
+    _, family, port = struct.unpack_from("!BBH", value)
+    raw = value[4:]
+    if family == FAMILY_IPV4 and len(raw) == 4:
+        return str(ipaddress.IPv4Address(raw)), port
+    if family == FAMILY_IPV6 and len(raw) == 16:
+        return str(ipaddress.IPv6Address(raw)), port
+    raise StunDecodeError(f"bad address family {family} or length {len(raw)}")
+
+
+def decode_xor_address(
+    value: bytes, transaction_id: bytes, cookie: int = MAGIC_COOKIE
+) -> tuple[str, int]:
+    """Inverse of :func:`encode_xor_address`."""
+    if len(value) < 4:
+        raise StunDecodeError("address attribute too short")
+    key = struct.pack("!I", cookie) + transaction_id
+    head = value[:2] + struct.pack("!H", struct.unpack_from("!H", value, 2)[0] ^ (cookie >> 16))
+    raw = bytes(a ^ b for a, b in zip(value[4:], key, strict=False))
+    return decode_address(head + raw)
+
+
+def encode_error_code(code: int, reason: str) -> bytes:
+    """ERROR-CODE value (RFC 5389 section 15.6)."""
+    return struct.pack("!HBB", 0, code // 100, code % 100) + reason.encode("utf-8")[:763]
+
+
+def decode_error_code(value: bytes) -> tuple[int, str]:
+    """Inverse of :func:`encode_error_code`."""
+    if len(value) < 4:
+        raise StunDecodeError("ERROR-CODE too short")
+    code = (value[2] & 0x07) * 100 + value[3]
+    return code, value[4:].decode("utf-8", "replace")
+
+
+# --- server ----------------------------------------------------------------------------
+
+
+@dataclass
+class StunCounters:
+    """What the responder did since it started; read by the health endpoint."""
+
+    requests_answered: int = 0
+    error_responses: int = 0
+    malformed_dropped: int = 0
+    ignored: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class StunServer(asyncio.DatagramProtocol):
+    """The UDP binding responder; create it with :func:`start_stun_server`."""
+
+    def __init__(self, software: str = SOFTWARE) -> None:
+        self.software = software
+        self.counters = StunCounters()
+        self.transport: asyncio.DatagramTransport | None = None
+        self._closed = asyncio.Event()
+
+    # --- asyncio protocol ----------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        try:
+            reply = self.respond(data, addr)
+        except Exception:  # never let one datagram stop the responder
+            log.exception("STUN: failed on a datagram from %s", addr[0])
+            self.counters.malformed_dropped += 1
+            return
+        if reply is not None and self.transport is not None:
+            self.transport.sendto(reply, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP errors for earlier replies (client gone); nothing to do.
+        log.debug("STUN: socket error %s", exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed.set()
+
+    # --- the responder -------------------------------------------------------------
+    def respond(self, data: bytes, addr: Any) -> bytes | None:
+        """The reply to one datagram from ``addr`` (host, port, ...), or None to stay silent."""
+        try:
+            msg = decode_message(data)
+        except StunDecodeError as exc:
+            self.counters.malformed_dropped += 1
+            log.debug("STUN: dropped %d bytes from %s: %s", len(data), addr[0], exc)
+            return None
+        if msg.cls != StunClass.REQUEST:
+            self.counters.ignored += 1
+            return None
+        host, port = addr[0], addr[1]
+        legacy = msg.legacy
+        if msg.method != METHOD_BINDING:
+            self.counters.error_responses += 1
+            return self._error(msg, 400, "Only Binding is supported", [])
+        unknown: list[int] = []
+        for t, _ in msg.attributes:
+            if t < 0x8000 and t not in UNDERSTOOD_REQUIRED and t not in unknown:
+                unknown.append(t)
+        if unknown:
+            self.counters.error_responses += 1
+            return self._error(msg, 420, "Unknown Attribute", unknown)
+        if legacy:
+            attrs = [(ATTR_MAPPED_ADDRESS, encode_address(host, port))]
+        else:
+            attrs = [
+                (ATTR_XOR_MAPPED_ADDRESS, encode_xor_address(host, port, msg.transaction_id)),
+                (ATTR_MAPPED_ADDRESS, encode_address(host, port)),
+                (ATTR_SOFTWARE, self.software.encode("utf-8")[:127]),
+            ]
+        self.counters.requests_answered += 1
+        return encode_message(
+            METHOD_BINDING,
+            StunClass.SUCCESS,
+            msg.transaction_id,
+            attrs,
+            cookie=msg.cookie,
+            fingerprint=not legacy,
+        )
+
+    def _error(self, msg: StunMessage, code: int, reason: str, unknown: list[int]) -> bytes:
+        attrs = [(ATTR_ERROR_CODE, encode_error_code(code, reason))]
+        if unknown:
+            listed = list(unknown)
+            if msg.legacy and len(listed) % 2:
+                listed.append(listed[0])  # RFC 3489 wants an even count instead of padding
+            attrs.append((ATTR_UNKNOWN_ATTRIBUTES, b"".join(struct.pack("!H", t) for t in listed)))
+        if not msg.legacy:
+            attrs.append((ATTR_SOFTWARE, self.software.encode("utf-8")[:127]))
+        return encode_message(
+            msg.method,
+            StunClass.ERROR,
+            msg.transaction_id,
+            attrs,
+            cookie=msg.cookie,
+            fingerprint=not msg.legacy,
+        )
+
+    # --- lifecycle -----------------------------------------------------------------
+    @property
+    def address(self) -> tuple[str, int]:
+        if self.transport is None:
+            raise RuntimeError("STUN server not started")
+        sockname = self.transport.get_extra_info("sockname")
+        return sockname[0], sockname[1]
+
+    @property
+    def host(self) -> str:
+        return self.address[0]
+
+    @property
+    def port(self) -> int:
+        return self.address[1]
+
+    def close(self) -> None:
+        """Stop listening (idempotent); await :meth:`wait_closed` to be sure it is gone."""
+        if self.transport is not None:
+            self.transport.close()
+
+    async def wait_closed(self) -> None:
+        if self.transport is not None:
+            await self._closed.wait()
+
+    async def aclose(self) -> None:
+        self.close()
+        await self.wait_closed()
+
+    async def __aenter__(self) -> StunServer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+async def start_stun_server(
+    host: str = "127.0.0.1", port: int = 0, *, software: str = SOFTWARE
+) -> StunServer:
+    """Listen for STUN on UDP ``host:port`` (0 picks a free port; read ``.port``).
+
+    ``host`` may be an IPv4 or IPv6 literal; "::" on Linux also takes IPv4 peers,
+    which are then reported as IPv4 addresses.
+    """
+    loop = asyncio.get_running_loop()
+    server = StunServer(software=software)
+    await loop.create_datagram_endpoint(lambda: server, local_addr=(host, port))
+    log.info("STUN: listening on udp %s port %d", server.host, server.port)
+    return server
+
+
+# --- client ----------------------------------------------------------------------------
+
+
+class _ClientProtocol(asyncio.DatagramProtocol):
+    def __init__(self) -> None:
+        self.sent: dict[bytes, float] = {}
+        self.result: asyncio.Future[tuple[tuple[str, int], float]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self.unreachable = False
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        now = time.perf_counter()
+        try:
+            msg = decode_message(data)
+        except StunDecodeError:
+            return
+        sent_at = self.sent.get(msg.transaction_id)
+        if sent_at is None or msg.legacy or self.result.done():
+            return
+        if msg.cls == StunClass.ERROR:
+            raw = msg.get(ATTR_ERROR_CODE)
+            code, reason = decode_error_code(raw) if raw else (0, "without ERROR-CODE")
+            self.result.set_exception(StunErrorResponse(code, reason))
+            return
+        if msg.cls != StunClass.SUCCESS:
+            return
+        try:
+            xor = msg.get(ATTR_XOR_MAPPED_ADDRESS)
+            if xor is not None:
+                mapped = decode_xor_address(xor, msg.transaction_id)
+            else:
+                plain = msg.get(ATTR_MAPPED_ADDRESS)
+                if plain is None:
+                    raise StunDecodeError("response without a mapped address")
+                mapped = decode_address(plain)
+        except StunDecodeError as exc:
+            self.result.set_exception(StunError(f"bad STUN response: {exc}"))
+            return
+        self.result.set_result((mapped, now - sent_at))
+
+    def error_received(self, exc: Exception) -> None:
+        if isinstance(exc, ConnectionRefusedError):
+            self.unreachable = True
+
+
+async def stun_binding(
+    host: str, port: int, timeout: float = 2.0, *, rto: float = 0.5
+) -> tuple[tuple[str, int], float]:
+    """Ask the STUN server at ``host:port`` for our mapped address.
+
+    Returns ``((address, port), rtt_seconds)``.  Every retransmission (after ``rto``,
+    then doubling, RFC 5389 section 7.2.1) is a fresh transaction with its own id, so the
+    round-trip time of whichever answer arrives is unambiguous.  Raises
+    :class:`StunTimeout` once ``timeout`` has passed without an answer,
+    :class:`StunErrorResponse` on an error response, :class:`StunError` on a garbled one.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    try:
+        transport, proto = await asyncio.wait_for(
+            loop.create_datagram_endpoint(_ClientProtocol, remote_addr=(host, port)), timeout
+        )
+    except (OSError, TimeoutError) as exc:
+        raise StunError(f"cannot reach STUN server {host} port {port}: {exc}") from None
+    try:
+        wait = rto
+        while (left := deadline - loop.time()) > 0:
+            txid = os.urandom(12)
+            request = encode_message(
+                METHOD_BINDING, StunClass.REQUEST, txid, [(ATTR_SOFTWARE, SOFTWARE.encode())]
+            )
+            proto.sent[txid] = time.perf_counter()
+            with contextlib.suppress(OSError):  # ICMP from the previous try surfaces here
+                transport.sendto(request)
+            with contextlib.suppress(TimeoutError):
+                return await asyncio.wait_for(asyncio.shield(proto.result), min(wait, left))
+            wait *= 2
+        if proto.result.done():
+            return proto.result.result()
+        why = " (port unreachable)" if proto.unreachable else ""
+        raise StunTimeout(
+            f"no STUN answer from {host} port {port} within {timeout:g} s{why}",
+            unreachable=proto.unreachable,
+        )
+    finally:
+        transport.close()
+        if not proto.result.done():
+            proto.result.cancel()

@@ -1,0 +1,195 @@
+"""Throughput endpoint: download N bytes, upload and discard, both bounded.
+
+Mounted by the ``meetcheck serve`` app with :func:`setup_throughput`; the network checks
+time these transfers to estimate the bandwidth between a delegate and the meeting.
+
+``GET {prefix}/download?bytes=N``
+    N bytes of ``application/octet-stream`` with ``Content-Length: N`` and
+    ``Cache-Control: no-store``.  The body is streamed in ``chunk``-sized writes taken in
+    turn from one random buffer made at setup (``BUFFER_BYTES``, 4 MiB): it does not repeat
+    within the windows of deflate, gzip or common zstd/brotli levels, so a compressing
+    proxy cannot inflate the figure, and the server never holds N bytes.  ``HEAD`` gives the
+    headers only.  400 if N is missing or not a whole number, 413 above
+    ``max_download_bytes``.
+
+``POST {prefix}/upload``
+    Reads the body in pieces and throws it away, then answers
+    ``{"bytes": n, "seconds": t, "mbit_s": r}`` where ``t`` runs from the handler's start
+    to the last byte.  The limit is enforced on the bytes actually read, so chunked
+    transfer encoding cannot get round it; a declared ``Content-Length`` above the limit is
+    refused before reading (and, with ``Expect: 100-continue``, before the client sends the
+    body).  413 past ``max_upload_bytes`` (the connection is then closed), 415 for a
+    compressed body (``Content-Encoding`` other than identity: a small gzip body would
+    unpack to far more than was sent, which is both a lie about throughput and a
+    decompression bomb), 400 for a broken body (bad chunked framing, body shorter than its
+    ``Content-Length``), 408 if the client stops sending for ``idle_timeout`` seconds.
+
+Errors are JSON ``{"error": "...", "limit": ...}`` so a check can show the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+from dataclasses import asdict, dataclass
+
+from aiohttp import HttpVersion11, web
+from aiohttp.http_exceptions import HttpProcessingError
+
+log = logging.getLogger("meetcheck.server.throughput")
+
+BUFFER_BYTES = 4 * 1024 * 1024
+_DIGITS = re.compile(r"[0-9]{1,20}")
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+@dataclass
+class ThroughputStats:
+    """Totals since start, for the health endpoint."""
+
+    downloads: int = 0
+    uploads: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    refused: int = 0
+    active: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+THROUGHPUT_STATS = web.AppKey("meetcheck_throughput_stats", ThroughputStats)
+
+
+def _error(status: int, message: str, **extra: object) -> web.Response:
+    resp = web.json_response({"error": message, **extra}, status=status, headers=_NO_STORE)
+    if status == 413:
+        resp.force_close()  # the rest of an oversized body is not worth keeping the socket for
+    return resp
+
+
+def setup_throughput(
+    app: web.Application,
+    *,
+    prefix: str = "/throughput",
+    max_download_bytes: int = 100_000_000,
+    max_upload_bytes: int = 100_000_000,
+    chunk: int = 64 * 1024,
+    idle_timeout: float = 30.0,
+) -> None:
+    """Add ``GET {prefix}/download`` and ``POST {prefix}/upload`` to ``app``.
+
+    Call before the app starts.  Totals are kept in ``app[THROUGHPUT_STATS]``.  A transfer
+    that makes no progress for ``idle_timeout`` seconds (a client that stops reading its
+    download or stops sending its upload) is ended, so stalled clients do not pin sockets.
+    """
+    if chunk <= 0 or chunk > BUFFER_BYTES:
+        raise ValueError(f"chunk must be between 1 and {BUFFER_BYTES} bytes")
+    if max_download_bytes < 0 or max_upload_bytes < 0:
+        raise ValueError("limits must not be negative")
+    prefix = prefix.rstrip("/")
+    buffer = memoryview(os.urandom(BUFFER_BYTES))
+    stats = ThroughputStats()
+    app[THROUGHPUT_STATS] = stats
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        """Stream N bytes from the shared random buffer, never building the body."""
+        raw = request.query.get("bytes")
+        if raw is None or not _DIGITS.fullmatch(raw):
+            stats.refused += 1
+            return _error(400, "bytes must be a whole number of bytes, e.g. ?bytes=1000000")
+        n = int(raw)
+        if n > max_download_bytes:
+            stats.refused += 1
+            return _error(413, "download larger than this server allows", limit=max_download_bytes)
+        resp = web.StreamResponse(headers={**_NO_STORE, "Content-Type": "application/octet-stream"})
+        resp.content_length = n
+        await resp.prepare(request)
+        if request.method == "HEAD":
+            return resp
+        stats.downloads += 1
+        stats.active += 1
+        offset = 0
+        remaining = n
+        try:
+            while remaining:
+                size = min(chunk, remaining, BUFFER_BYTES - offset)
+                async with asyncio.timeout(idle_timeout):
+                    await resp.write(buffer[offset : offset + size])
+                stats.bytes_sent += size
+                remaining -= size
+                offset = (offset + size) % BUFFER_BYTES
+            await resp.write_eof()
+        except ConnectionError:
+            log.debug("throughput: client left a download with %d bytes unsent", remaining)
+        except TimeoutError:
+            log.info("throughput: download stalled for %g s, closing", idle_timeout)
+            if request.transport is not None:
+                request.transport.abort()
+        finally:
+            stats.active -= 1
+        return resp
+
+    async def upload(request: web.Request) -> web.Response:
+        """Count and discard the body; the limit applies to bytes read, not to headers."""
+        start = time.perf_counter()
+        encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            stats.refused += 1
+            return _error(415, "send the upload uncompressed (no Content-Encoding)")
+        declared = request.content_length
+        if declared is not None and declared > max_upload_bytes:
+            stats.refused += 1
+            return _error(413, "upload larger than this server allows", limit=max_upload_bytes)
+        stats.uploads += 1
+        stats.active += 1
+        n = 0
+        try:
+            while True:
+                async with asyncio.timeout(idle_timeout):
+                    data = await request.content.readany()
+                if not data:
+                    break
+                n += len(data)
+                stats.bytes_received += len(data)
+                if n > max_upload_bytes:
+                    stats.refused += 1
+                    return _error(
+                        413, "upload larger than this server allows", limit=max_upload_bytes
+                    )
+        except TimeoutError:
+            log.info("throughput: upload stalled for %g s after %d bytes", idle_timeout, n)
+            resp = _error(408, "upload stalled", bytes=n)
+            resp.force_close()
+            return resp
+        except (HttpProcessingError, ConnectionError, ValueError) as exc:
+            log.debug("throughput: broken upload after %d bytes: %s", n, type(exc).__name__)
+            return _error(400, f"upload body is broken: {type(exc).__name__}", bytes=n)
+        finally:
+            stats.active -= 1
+        seconds = time.perf_counter() - start
+        mbit_s = n * 8 / seconds / 1e6 if seconds > 0 else None
+        return web.json_response(
+            {"bytes": n, "seconds": seconds, "mbit_s": mbit_s}, headers=_NO_STORE
+        )
+
+    async def expect_continue(request: web.Request) -> web.StreamResponse | None:
+        """Refuse an oversized upload before the client sends its body."""
+        declared = request.content_length
+        if declared is not None and declared > max_upload_bytes:
+            stats.refused += 1
+            return _error(413, "upload larger than this server allows", limit=max_upload_bytes)
+        expect = request.headers.get("Expect", "")
+        if request.version != HttpVersion11:
+            return None
+        if expect.lower() != "100-continue":
+            return _error(417, "unknown Expect header; only 100-continue is supported")
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # as aiohttp's default: the body has not started
+        return None
+
+    app.router.add_get(f"{prefix}/download", download)
+    app.router.add_post(f"{prefix}/upload", upload, expect_handler=expect_continue)
