@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from meetcheck.check import Status
 from meetcheck.checks.netif import KINDS, NetworkConnection, classify, default_interfaces
+from meetcheck.cli import cli
 from meetcheck.testing import assert_status, measurement, run_check_sync
 
 ROUTE_HEADER = (
@@ -220,14 +222,15 @@ def test_offline_warns(tmp_path: Path, sysfs: Path) -> None:
     assert "no default route" in result.findings[0].message
 
 
-def test_unknown_kind_in_profile_is_reported_not_ignored(tmp_path: Path, sysfs: Path) -> None:
-    make_if(sysfs, "eth0", device=True)
-    procfs = write_routes(tmp_path / "proc", v4=[route_line("eth0")])
-    result = run_check_sync(
-        fake_check(sysfs, procfs), profile={"options": {"warn_kinds": ["wi-fi"]}}
+def test_unknown_kind_in_profile_is_rejected_before_running(tmp_path: Path) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_text('[checks."system.network".options]\nwarn_kinds = ["wired", "wi-fi"]\n')
+    result = CliRunner().invoke(cli, ["profiles", "validate", str(profile)])
+    assert result.exit_code == 2
+    assert (
+        f'{profile}: checks."system.network".options.warn_kinds: unknown value \'wi-fi\''
+        in result.output
     )
-    assert_status(result, Status.ERROR)
-    assert "warn_kinds" in result.reason and "wi-fi" in result.reason
 
 
 def test_this_machine_gives_a_known_kind() -> None:

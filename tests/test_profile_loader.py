@@ -98,14 +98,11 @@ def test_missing_file(tmp_path: Path, command: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["check", "validate"])
-def test_missing_extended_profile_is_named(tmp_path: Path, command: str) -> None:
+def test_missing_extended_profile(tmp_path: Path, command: str) -> None:
     path = write(tmp_path, "orphan", 'extends = "no-such-profile"\n')
-    assert_one_line_error(invoke(command, path), "no-such-profile", "not found")
-
-
-def test_missing_extended_profile_names_file_and_key(tmp_path: Path) -> None:
-    path = write(tmp_path, "orphan", 'extends = "no-such-profile"\n')
-    assert_one_line_error(invoke("validate", path), f"{path}: extends:", "no-such-profile")
+    assert_one_line_error(
+        invoke(command, path), f"{path}: extends:", "no-such-profile", "not found"
+    )
 
 
 def test_extends_overrides_one_value_and_keeps_the_rest(tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ class Option:
     default: Any = None
     description: str = ""
     item_type: type | None = None  # for list options: the type of each item
+    choices: tuple[Any, ...] | None = None  # allowed values (of the items, for a list)
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,11 @@ def _check_option_type(v: Validator, path: tuple[str, ...], value: Any, opt: Any
         for i, item in enumerate(value):
             if not isinstance(item, opt.item_type):
                 v.fail(path, f"item {i} should be {opt.item_type.__name__}, got {item!r}")
+    if opt.choices is not None:
+        for item in value if isinstance(value, list) else [value]:
+            if item not in opt.choices:
+                known = ", ".join(map(str, opt.choices))
+                v.fail(path, f"unknown value {item!r} (known: {known})")
 
 
 def _check_directions(v: Validator, data: dict[str, Any], known: dict[str, type[Check]]) -> None:
