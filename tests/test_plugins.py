@@ -108,9 +108,6 @@ def cleanup_modules() -> Iterator[None]:
             del sys.modules[name]
 
 
-EP_NAMES = ("epdemo", "epbroken")
-
-
 @pytest.fixture
 def ep_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cleanup_modules: None
@@ -240,6 +237,22 @@ def test_load_order_entry_points_then_directories_then_builtins(
     assert "checks.system" in order
 
 
+def test_first_plugin_keeps_a_name_the_second_is_named(
+    workdir: Path, tmp_path: Path, cleanup_modules: None
+) -> None:
+    first = write(tmp_path / "a", "same", check_plugin("demo.first"))
+    second = write(tmp_path / "b", "same", check_plugin("demo.second"))
+    data = listing("--plugins-dir", str(tmp_path / "a"), "--plugins-dir", str(tmp_path / "b"))
+    assert data["plugins"]["same"]["checks"] == ["demo.first"]
+    assert data["errors"] == [
+        {
+            "plugin": "same",
+            "stage": "to register",
+            "message": f"the name is taken by the directory plugin {first} ({second})",
+        }
+    ]
+
+
 # -- blocking -------------------------------------------------------------------------
 
 IMPORT_MARKER = """
@@ -277,9 +290,10 @@ def test_blocking_removes_each_kind(
     result = invoke(*args, "check", "-q", "--profile", "bare.toml", "--only", "system.os")
     assert result.exit_code == 2
     assert "--only system.os: matches no check" in result.stderr
-    result, report = json_run("--profile", "bare.toml", pre=args)
-    assert set(statuses(report)) >= {"demo.kept"}
-    assert not {"system.os", "ep.demo"} & set(statuses(report))
+    result, report = json_run("--profile", "bare.toml", "--only", "demo", pre=args)
+    assert statuses(report) == {"demo.kept": "PASS"}
+    checks = {c for row in data["plugins"].values() for c in row["checks"]}
+    assert not {"system.os", "ep.demo"} & checks
 
 
 def test_blocked_built_in_is_back_without_the_block(workdir: Path) -> None:

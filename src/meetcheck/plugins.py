@@ -142,10 +142,15 @@ class Plugins:
     def _register(self, obj: Any, name: str, source: str, version: str, location: str) -> None:
         if self.pm.is_blocked(name):
             return
+        where = str(getattr(obj, "__file__", None) or location)  # not pluggy's own line
+        taken = self.info.get(name)
+        if taken is not None:
+            message = f"the name is taken by the {taken.source} plugin {taken.location} ({where})"
+            self.errors.append(PluginError(name, "to register", message))
+            return
         try:
             self.pm.register(obj, name=name)
-        except Exception as exc:  # PluginValidationError, duplicate name, ...
-            where = str(getattr(obj, "__file__", None) or location)  # not pluggy's own line
+        except Exception as exc:  # PluginValidationError, the same module twice, ...
             self.errors.append(PluginError(name, "to register", _short_exc(exc, where)))
             return
         self.info[name] = PluginInfo(name, source, version, location)

@@ -125,7 +125,11 @@ def _flatten_checks(
             out.update(_flatten_checks(v, value, known, prefix + (key,)))
         else:
             close = [k for k in known if k.split(".")[-1] == cid.split(".")[-1]]
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = (
+                f" (did you mean {close[0]!r}?)"
+                if close
+                else " (is the plugin that provides it blocked or not installed?)"
+            )
             v.fail(("checks", cid), f"unknown check id{hint}")
     return out
 
