@@ -41,6 +41,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cache
 
 import numpy as np
@@ -59,12 +60,14 @@ MASKING_MARGIN_DB = 22.0
 RELEASE_DB_PER_S = 60.0
 GAIN_BLOCK_S = 0.01
 
+ANALYSIS_RATE = 12000  # the decoder works on the 0-6 kHz band only
 Z_FIRST = 9.0
 Z_NEXT = 6.0
-TRACK_TOLERANCE_S = 0.021
+TRACK_TOLERANCE_S = 0.065  # up to three lost 20 ms packets between two marks
 MIN_CONFIDENCE = 0.5
-_NFFT = 1024
-_HOP = 256
+PACKET_S = 0.02  # WebRTC Opus packet duration: the unit of loss
+_NFFT = 256  # 21 ms at 12 kHz
+_HOP = 64
 _N_DUMMIES = 8
 
 _CODE_RE = re.compile(r"^[a-z]{2,3}$")
@@ -260,54 +263,122 @@ class Detection:
     bit_z: list[float] = field(default_factory=list)  # soft value of each bit / its noise
 
 
+def _fast_len(n: int) -> int:
+    """Smallest 2^a 3^b 5^c >= n: FFT sizes pocketfft handles quickly."""
+    best = 1 << int(math.ceil(math.log2(max(n, 1))))
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            size = p35
+            while size < n:
+                size *= 2
+            best = min(best, size)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def _resample(x: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
+    """Band-limited resampling through one FFT (exact for every frequency kept)."""
+    if rate == new_rate:
+        return x
+    ratio = Fraction(new_rate, rate)
+    q = ratio.denominator
+    size = q * _fast_len(-(-len(x) // q))
+    m = size * ratio.numerator // q
+    spec = np.fft.rfft(x, size)
+    out = np.zeros(m // 2 + 1, dtype=np.complex128)
+    keep = min(len(spec), m // 2)  # below the new Nyquist frequency
+    out[:keep] = spec[:keep]
+    return np.fft.irfft(out, m)[: int(round(len(x) * ratio))] * float(ratio)
+
+
+def _shift(y: np.ndarray, frac: float) -> np.ndarray:
+    """y advanced by a fraction of a sample: result[i] = y(i + frac), band-limited."""
+    size = _fast_len(len(y))
+    spec = np.fft.rfft(y, size)
+    spec *= np.exp(2j * np.pi * np.fft.rfftfreq(size) * frac)
+    return np.fft.irfft(spec, size)[: len(y)]
+
+
 def _whiten(x: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Band-limit to the mark band and flatten every STFT bin to unit magnitude (PHAT)."""
+    """Band-limit to the mark band and flatten every STFT bin to unit magnitude (PHAT).
+
+    Why: speech is loud, coloured and harmonic; dividing each time-frequency bin by its
+    own magnitude lets the quiet bins between harmonics and the pauses, where the mark is
+    clear, count as much as the loud ones. It gains 6-10 dB over plain correlation.
+    """
     n = len(x)
     window = np.hanning(_NFFT + 1)[:-1]
-    padded = np.concatenate([np.zeros(_NFFT), x, np.zeros(_NFFT)])
-    count = (len(padded) - _NFFT) // _HOP + 1
+    overlap = _NFFT // _HOP
+    count = -(-(n + _NFFT) // _HOP)
+    padded = np.zeros((count + overlap) * _HOP)
+    padded[_NFFT : _NFFT + n] = x
     freqs = np.fft.rfftfreq(_NFFT, 1.0 / sample_rate)
     lo = int(np.searchsorted(freqs, BAND_HZ[0] * 0.95))
     hi = int(np.searchsorted(freqs, BAND_HZ[1] * 1.05))
-    out = np.zeros(len(padded))
-    step = 2048  # frames per batch: bounds memory on long inputs
+    blocks = np.zeros((count + overlap, _HOP))
+    step = 8192  # frames per batch: bounds memory on long inputs
     for first in range(0, count, step):
-        idx = np.arange(first, min(count, first + step))[:, None] * _HOP + np.arange(_NFFT)
-        spec = np.fft.rfft(padded[idx] * window, axis=1)[:, lo:hi]
-        spec /= np.abs(spec) + 1e-12
-        full = np.zeros((len(idx), _NFFT // 2 + 1), dtype=np.complex128)
-        full[:, lo:hi] = spec
+        last = min(count, first + step)
+        idx = np.arange(first, last)[:, None] * _HOP + np.arange(_NFFT)
+        band = np.fft.rfft(padded[idx] * window, axis=1)[:, lo:hi]
+        full = np.zeros((last - first, _NFFT // 2 + 1), dtype=np.complex128)
+        full[:, lo:hi] = band / (np.abs(band) + 1e-12)
         frames = np.fft.irfft(full, _NFFT, axis=1) * window
-        np.add.at(out, idx.ravel(), frames.ravel())
-    return out[_NFFT : _NFFT + n]
+        for q in range(overlap):  # overlap-add, one hop-sized block at a time
+            blocks[first + q : last + q] += frames[:, q * _HOP : (q + 1) * _HOP]
+    return blocks.reshape(-1)[_NFFT : _NFFT + n]
 
 
 def _xcorr(y: np.ndarray, template: np.ndarray) -> np.ndarray:
     """c[k] = sum_i y[k+i] * template[i] for every k where the template fits."""
-    size = 1 << int(math.ceil(math.log2(len(y) + len(template))))
+    size = _fast_len(len(y) + len(template))
     c = np.fft.irfft(np.fft.rfft(y, size) * np.conj(np.fft.rfft(template, size)), size)
     return c[: len(y) - len(template) + 1]
 
 
-def _refine(c: np.ndarray, k: int) -> float:
-    """Sub-sample peak position by a parabola through |c| at k-1, k, k+1."""
-    if 0 < k < len(c) - 1:
-        a, b, d = abs(c[k - 1]), abs(c[k]), abs(c[k + 1])
-        den = a - 2 * b + d
-        if den < 0:
-            return k + 0.5 * (a - d) / den
-    return float(k)
+def _zscore(c: np.ndarray, y: np.ndarray, width: int) -> np.ndarray | None:
+    """Correlation in units of its own noise, window by window.
+
+    Why not c / global sigma: digital silence (zero energy) pulls a median down and makes
+    the speech parts look significant. Under no mark, c[k] has variance kappa * E[k], E the
+    energy of y under the template; kappa is fitted on the lags with full energy (median
+    of c^2/E over the median of chi-square with one degree of freedom).
+    """
+    sums = np.concatenate(([0.0], np.cumsum(y * y)))
+    e = sums[width:] - sums[:-width]
+    e = np.maximum(e[: len(c)], 0.0)
+    full = e > 0.5 * np.percentile(e, 95)
+    if not full.any():
+        return None
+    kappa = float(np.median(c[full] ** 2 / e[full])) / 0.4549
+    if not kappa > 0:
+        return None
+    return np.divide(c, np.sqrt(kappa * e), out=np.zeros_like(c), where=e > 0)
+
+
+def _peak(c: np.ndarray, k: int, radius: int = 12, steps: int = 32) -> float:
+    """Sub-sample position of the |c| peak near k, by sinc interpolation of the band-limited
+    correlation (a parabola is useless here: c oscillates at the 3 kHz band centre)."""
+    a, b = max(0, k - radius), min(len(c), k + radius + 1)
+    grid = k + np.linspace(-1.0, 1.0, 2 * steps + 1)
+    taps = np.arange(a, b)
+    taper = np.hanning(2 * radius + 3)[1:-1][taps - k + radius]
+    kernel = np.sinc(grid[:, None] - taps[None, :]) * taper
+    return float(grid[int(np.argmax(np.abs(kernel @ c[a:b])))])
 
 
 def _find_marks(z: np.ndarray, frame: int, tol: int) -> list[int]:
-    """Marks: the strongest |z| >= Z_FIRST, then every further one the period predicts."""
+    """Marks: the strongest |z| >= Z_FIRST, then every further one the period predicts
+    (within +-tol: lost or stretched packets move marks), then the next strongest, ..."""
     mag = np.abs(z)
     marks: list[int] = []
-    taken = np.zeros(len(z), dtype=bool)
-    while True:
-        free = np.where(taken, 0.0, mag)
-        k = int(np.argmax(free)) if len(free) else 0
-        if not len(free) or free[k] < Z_FIRST:
+    free = mag.copy()
+    while len(free):
+        k = int(np.argmax(free))
+        if free[k] < Z_FIRST:
             break
         found = [k]
         for direction in (1, -1):
@@ -317,30 +388,53 @@ def _find_marks(z: np.ndarray, frame: int, tol: int) -> list[int]:
                 a, b = max(0, pos - tol), min(len(z), pos + tol + 1)
                 if a >= b:
                     break
-                j = a + int(np.argmax(mag[a:b]))
-                if mag[j] >= Z_NEXT and not taken[j]:
+                j = a + int(np.argmax(free[a:b]))
+                if free[j] >= Z_NEXT:
                     found.append(j)
                     pos = j
         for j in found:
-            taken[max(0, j - frame // 2) : j + frame // 2] = True
+            free[max(0, j - frame // 2) : j + frame // 2] = 0.0
         marks.extend(found)
     return sorted(marks)
 
 
-def _frame_starts(marks: list[int], n: int, frame: int) -> list[int]:
-    """Detected marks plus predicted ones filling gaps and both ends, so every data slot in
-    the buffer has a nearby reference (a mark lost under loud speech costs no bits)."""
-    starts: list[int] = []
-    for i, m in enumerate(marks):
-        starts.append(m)
-        if i + 1 < len(marks):
-            gap = marks[i + 1] - m
-            count = max(1, int(round(gap / frame)))
-            starts.extend(int(round(m + gap * q / count)) for q in range(1, count))
-    first, last = marks[0], marks[-1]
-    starts.extend(range(first - frame, -frame, -frame))
-    starts.extend(range(last + frame, n, frame))
-    return sorted(starts)
+def _frame_plan(marks: list[int], n: int, frame: int, packet: int) -> list[tuple[int, np.ndarray]]:
+    """(start, offsets) for every frame that overlaps the buffer: its data slots sit at
+    start + slot offset + d for one d in offsets.
+
+    Why offsets: a receiver that leaves lost packets out moves everything after a loss
+    20 ms earlier, one that stretches audio moves it by any amount. Between two detected
+    marks the period tells how much went missing, and each slot is searched over the
+    shifts that explain it (whole packets when it is a multiple of 20 ms, any shift
+    otherwise); frames at the ends of the buffer also try up to two lost packets; the
+    search costs a little noise margin, never a slot. Frames whose own mark was not
+    detected (under loud speech) are placed from their neighbours.
+    """
+    exact = np.zeros(1, dtype=np.int64)
+    ends = np.arange(3, dtype=np.int64) * packet
+    plan: list[tuple[int, np.ndarray]] = []
+    start = marks[0] - frame
+    while start + frame > 0:
+        plan.append((start, ends))  # before the first mark: losses make slots later
+        start -= frame
+    for a, b in zip(marks, marks[1:], strict=False):
+        gap = b - a
+        count = max(1, int(round(gap / frame)))
+        lost = count * frame - gap
+        packets = int(round(lost / packet))
+        for q in range(count):
+            if abs(lost) <= 3:  # clock drift, not loss: interpolate
+                plan.append((int(round(a + q * gap / count)), exact))
+            elif packets > 0 and abs(lost - packets * packet) <= 3:
+                whole = -np.arange(packets + 1, dtype=np.int64) * packet
+                plan.append((a + q * frame, (whole[:, None] + np.arange(-2, 3)).ravel()))
+            else:
+                plan.append((a + q * frame, np.arange(min(0, -lost) - 2, max(0, -lost) + 3)))
+    start = marks[-1]
+    while start < n:
+        plan.append((start, -ends))  # after the last mark: losses make slots earlier
+        start += frame
+    return plan
 
 
 def _phi(x: float) -> float:
@@ -350,15 +444,18 @@ def _phi(x: float) -> float:
 class IdentityDecoder:
     """Finds the timing marks and the channel code in received audio fed in chunks.
 
-    result() analyses everything fed so far (about 0.05 s per 6 s of audio), so call it
-    when a decision is needed rather than after every 20 ms frame. Lost packets should be
-    fed as silence of their length (by RTP timestamp), which keeps marks_s on time;
-    leaving them out shifts later marks by 20 ms each but does not stop the code decoding.
+    result() analyses everything fed so far (tens of milliseconds per 6 s of audio), so
+    call it when a decision is needed rather than after every 20 ms frame. Lost packets
+    should be fed as silence of their length (place frames by RTP timestamp), which keeps
+    marks_s on time; leaving them out shifts later marks by 20 ms each but the code still
+    decodes.
     """
 
     def __init__(self, sample_rate: int = SAMPLE_RATE) -> None:
+        if sample_rate < ANALYSIS_RATE:
+            raise ValueError(f"sample rate too low for identity marks: {sample_rate}")
         self.sample_rate = sample_rate
-        self._t = _templates(sample_rate)
+        self._t = _templates(ANALYSIS_RATE)
         self._chunks: list[np.ndarray] = []
         self._samples = 0
         self._cached: Detection | None = None
@@ -377,41 +474,60 @@ class IdentityDecoder:
 
     def _analyse(self) -> Detection:
         t = self._t
-        n = self._samples
-        none = Detection(code=None, confidence=0.0, marks_s=[], samples=n)
-        if n < len(t.sync) + t.slot:
+        none = Detection(code=None, confidence=0.0, marks_s=[], samples=self._samples)
+        if self._samples < (len(t.sync) + t.slot) * self.sample_rate // ANALYSIS_RATE:
             return none
-        x = np.concatenate(self._chunks).astype(np.float64)
-        self._chunks = [x.astype(np.float32)]
-        y = _whiten(x, self.sample_rate)
+        if len(self._chunks) > 1:
+            self._chunks = [np.concatenate(self._chunks)]
+        x = _resample(self._chunks[0].astype(np.float64), self.sample_rate, ANALYSIS_RATE)
+        y = _whiten(x, ANALYSIS_RATE)
+        n = len(y)
         c = _xcorr(y, t.sync)
-        sigma = 1.4826 * float(np.median(np.abs(c)))
-        if sigma <= 0:
+        z = _zscore(c, y, len(t.sync))
+        if z is None:
             return none
-        z = c / sigma
-        tol = int(round(TRACK_TOLERANCE_S * self.sample_rate))
-        marks = _find_marks(z, t.frame, tol)
+        marks = _find_marks(z, t.frame, int(round(TRACK_TOLERANCE_S * ANALYSIS_RATE)))
         if not marks:
             return none
-        marks_s = [_refine(c, m) / self.sample_rate for m in marks]
-        mark_z = [round(float(abs(z[m])), 1) for m in marks]
+        fine = [_peak(c, m) for m in marks]
+        detection = Detection(
+            code=None,
+            confidence=0.0,
+            marks_s=[p / ANALYSIS_RATE for p in fine],
+            samples=self._samples,
+            mark_z=[round(float(abs(z[m])), 1) for m in marks],
+        )
+        # Put the marks on whole samples so every data slot lines up with its template.
+        strongest = int(np.argmax(np.abs(z[marks])))
+        frac = fine[strongest] - round(fine[strongest])
+        y = _shift(y, frac)
+        marks = [int(round(p - frac)) for p in fine]
         polarity = 1.0 if sum(z[m] for m in marks) >= 0 else -1.0
         soft = np.zeros(N_BITS)
+        energy = np.zeros(N_BITS)
         counts = np.zeros(N_BITS, dtype=int)
-        noise: list[np.ndarray] = []
-        for start in _frame_starts(marks, n, t.frame):
+        dummy_power = 0.0
+        packet = int(round(PACKET_S * ANALYSIS_RATE))
+        lanes = np.arange(t.slot)
+        for start, offsets in _frame_plan(marks, n, t.frame, packet):
             for j in range(N_BITS):
-                pos = start + (SYNC_SLOTS + j) * t.slot
-                if 0 <= pos and pos + t.slot <= n:
-                    seg = y[pos : pos + t.slot]
-                    soft[j] += polarity * float(np.dot(seg, t.bits[j]))
-                    counts[j] += 1
-                    noise.append(t.dummies @ seg)
-        detection = Detection(None, 0.0, marks_s, n, mark_z)
-        if counts.min() == 0 or not noise:
+                cand = start + (SYNC_SLOTS + j) * t.slot + offsets
+                cand = cand[(cand >= 0) & (cand <= n - t.slot)]
+                if cand.size == 0:
+                    continue
+                values = y[cand[:, None] + lanes] @ t.bits[j]
+                best = int(np.argmax(np.abs(values)))
+                seg = y[cand[best] : cand[best] + t.slot]
+                soft[j] += polarity * float(values[best])
+                energy[j] += float(seg @ seg)
+                counts[j] += 1
+                dummy_power += float(np.sum(np.square(t.dummies @ seg)))
+        if counts.min() == 0 or not dummy_power > 0:
             return detection
-        noise_sigma = float(np.sqrt(np.mean(np.square(np.concatenate(noise)))))
-        bit_z = soft / (noise_sigma * np.sqrt(counts))
+        # Noise of a slot correlation is proportional to the slot's energy (zero in digital
+        # silence); the never-sent dummy waveforms measure the constant.
+        kappa = dummy_power / (len(t.dummies) * float(energy.sum()))
+        bit_z = soft / np.sqrt(kappa * np.maximum(energy, 1e-30))
         detection.bit_z = [round(float(v), 2) for v in bit_z]
         confidence = math.prod(_phi(abs(float(v))) for v in bit_z)
         code = decode_bits((bit_z < 0).astype(int))

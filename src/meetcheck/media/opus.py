@@ -84,3 +84,42 @@ def opus_roundtrip(
         _decode(packet)
     result = np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
     return result[:n] if lost == "silence" else result
+
+
+def aiortc_roundtrip(
+    pcm: np.ndarray,
+    *,
+    loss: float = 0.0,
+    seed: int | None = None,
+    lost: Literal["silence", "drop"] = "silence",
+) -> np.ndarray:
+    """Like `opus_roundtrip`, through aiortc's own OpusEncoder/OpusDecoder: the exact
+    settings a WebRTC channel served by aiortc uses (96 kbit/s stereo, "voip")."""
+    from aiortc.codecs.opus import OpusDecoder, OpusEncoder
+    from aiortc.jitterbuffer import JitterFrame
+
+    enc, dec = OpusEncoder(), OpusDecoder()
+    pcm = np.asarray(pcm, dtype=np.float32)
+    n = len(pcm)
+    s16 = np.zeros(-(-n // FRAME_SAMPLES) * FRAME_SAMPLES, dtype=np.int16)
+    s16[:n] = _to_s16(pcm)
+    rng = np.random.default_rng(seed)
+    out: list[np.ndarray] = []
+    for i in range(0, len(s16), FRAME_SAMPLES):
+        frame = av.AudioFrame.from_ndarray(
+            s16[i : i + FRAME_SAMPLES].reshape(1, -1), format="s16", layout="mono"
+        )
+        frame.sample_rate = SAMPLE_RATE
+        frame.pts = i
+        frame.time_base = Fraction(1, SAMPLE_RATE)
+        payloads, timestamp = enc.encode(frame)
+        for payload in payloads:
+            if loss > 0 and rng.random() < loss:
+                if lost == "silence":
+                    out.append(np.zeros(FRAME_SAMPLES, dtype=np.float32))
+                continue
+            for decoded in dec.decode(JitterFrame(payload, timestamp)):
+                arr = decoded.to_ndarray().reshape(-1, 2)
+                out.append(arr[:, 0].astype(np.float32) / 32768.0)
+    result = np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+    return result[:n] if lost == "silence" else result

@@ -25,13 +25,16 @@ one JSON line on the ``meetcheck.server.access`` logger with tokens redacted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import html
 import json
 import logging
 import socket
 import ssl
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -190,9 +193,7 @@ def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dic
         "health_url": base + "/healthz",
         # Channels whose audio carries identity and timing marks (none while the media
         # identity module is not installed).
-        "identity_channels": [
-            s.code for s in state.channels.sources.values() if s.identity_enabled
-        ]
+        "identity_channels": [s.code for s in state.channels.sources.values() if s.identity_enabled]
         if identity_available()
         else [],
         "sample_rate": 48000,
@@ -325,10 +326,10 @@ def _mount_links(app: web.Application, state: ServerState) -> None:
     import secrets
 
     cfg = state.config
-    signer = links.LinkSigner(cfg.link_secret or secrets.token_urlsafe(32))
-    roster = [
+    roster = links.Roster(
         links.LinkParticipant(p.name, p.email, p.delegation, p.role) for p in cfg.participants
-    ]
+    )
+    signer = links.LinkSigner(cfg.link_secret or secrets.token_urlsafe(32), roster)
     links.setup_links(app, signer, roster, meeting_name=cfg.meeting_name)
     state.links = (signer, roster)
 
@@ -383,8 +384,7 @@ def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
         ctx.load_cert_chain(config.cert, config.key)
     except (ssl.SSLError, OSError) as exc:
         raise InputError(
-            f"{config.source}: server.cert/server.key: cannot load the certificate and key "
-            f"({exc})"
+            f"{config.source}: server.cert/server.key: cannot load the certificate and key ({exc})"
         ) from None
     return ctx
 
@@ -453,8 +453,7 @@ class MeetingServer:
         except OSError as exc:
             await self.stop()
             raise InputError(
-                f"cannot listen for STUN on udp {host} port {cfg.stun_port}: "
-                f"{exc.strerror or exc}"
+                f"cannot listen for STUN on udp {host} port {cfg.stun_port}: {exc.strerror or exc}"
             ) from None
         self.state.stun_port = self._stun.port
         public = urlsplit(cfg.public_url).hostname if cfg.public_url else ""
@@ -534,22 +533,64 @@ class MeetingServer:
         return health(self.state)
 
     def demo_link(self, email: str = "") -> str:
-        """A personal link for a roster participant (the first one by default), or ""."""
+        """A fresh personal link for a roster participant (the first by default), or ""
+        when the links module is not installed or the roster is empty."""
         if self.state is None or self.state.links is None:
             return ""
         signer, roster = self.state.links
-        if not roster:
+        people = list(roster)
+        if not people:
             return ""
-        person = next((p for p in roster if p.email == email), roster[0])
-        ttl = self.config.link_ttl_hours * 3600
-        for name in ("link_for", "link", "make_link"):
-            make = getattr(signer, name, None)
-            if make is not None:
-                try:
-                    path_or_url = make(person, ttl=ttl)
-                except TypeError:
-                    path_or_url = make(person)
-                text = str(path_or_url)
-                return text if "://" in text else self.base_url + text
-        token = signer.sign(person.email, person.role, ttl)  # type: ignore[attr-defined]
-        return f"{self.base_url}/join/{token}"
+        person = next((p for p in people if p.email == email), people[0])
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=self.config.link_ttl_hours)
+        return f"{self.base_url}/join/{signer.issue(person, expires)}"
+
+    def demo_links(self) -> dict[str, str]:
+        """A fresh personal link for every roster participant, by e-mail address."""
+        if self.state is None or self.state.links is None:
+            return {}
+        return {p.email: self.demo_link(p.email) for p in self.state.links[1]}
+
+
+@contextlib.contextmanager
+def serve_in_thread(config: ServerConfig | None = None) -> Iterator[MeetingServer]:
+    """Run a MeetingServer on its own event loop in a daemon thread for the with-block.
+
+    For synchronous callers (tests, ``meetcheck demo``): the server's loop never blocks
+    the caller's, and ``stop()`` runs on the server's own loop at the end.
+    """
+    server = MeetingServer(config)
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(server.start())
+        except BaseException as exc:  # handed to the caller below
+            failure.append(exc)
+            started.set()
+            return
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name="meetcheck-server", daemon=True)
+    thread.start()
+    if not started.wait(timeout=60):
+        raise RuntimeError("the meeting server did not start within 60 s")
+    if failure:
+        thread.join(timeout=5)
+        loop.close()
+        raise failure[0]
+    try:
+        yield server
+    finally:
+        try:
+            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=10)
+            if not thread.is_alive():
+                loop.run_until_complete(loop.shutdown_default_executor())
+                loop.close()

@@ -145,7 +145,7 @@ class ArrayLoopReader:
 
 
 class FileLoopReader:
-    """Decodes an audio file with PyAV in a loop, resampled to 48 kHz mono float32."""
+    """Decodes an audio file with PyAV in a loop: 48 kHz, channels averaged to mono."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -164,12 +164,16 @@ class FileLoopReader:
             raise ValueError("no audio stream")
         stream = self._container.streams.audio[0]
         self._frames = self._container.decode(stream)
-        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        # Resample only; downmix here by averaging the channels (ffmpeg's own downmix
+        # adds 3 dB per channel, so a loud stereo file would clip).
+        self._resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
 
     def _take_frames(self, frames: list[Any]) -> int:
         got = 0
         for f in frames:
-            arr = f.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+            planes = f.to_ndarray()
+            arr = planes.mean(axis=0) if planes.shape[0] > 1 else planes[0]
+            arr = np.ascontiguousarray(arr, dtype=np.float32)
             if len(arr):
                 self._chunks.append(arr)
                 self._buffered += len(arr)
@@ -340,6 +344,7 @@ class ChannelSource:
         *,
         source: str = "",
         identity: bool = True,
+        identity_code: str = "",
         programme_seconds: float = 30.0,
         seed: int | None = None,
         bitrate: int = 64_000,
@@ -350,6 +355,7 @@ class ChannelSource:
         self.clock = clock
         self.source = source
         self.identity_enabled = identity
+        self.identity_code = identity_code or code
         self.programme_seconds = programme_seconds
         self.seed = seed
         self.bitrate = bitrate
@@ -369,7 +375,7 @@ class ChannelSource:
     def _prepare_sync(self) -> None:
         if not self.source:
             self._pcm = programme(self.code, self.programme_seconds, self.seed)
-        self._identity = identity_function(self.code, self.identity_enabled)
+        self._identity = identity_function(self.identity_code, self.identity_enabled)
 
     async def prepare(self) -> None:
         """Generate the programme and build the marker (once, off the event loop)."""
@@ -503,6 +509,7 @@ class ChannelSet:
                 self.clock,
                 source=ch.source,
                 identity=config.channel_identity(ch),
+                identity_code=ch.identity_code,
                 programme_seconds=config.programme_seconds,
                 seed=config.seed,
                 bitrate=config.opus_bitrate,

@@ -36,6 +36,8 @@ A complete ``serve.toml`` (every key optional)::
     label = "Floor"
     source = "floor.flac"       # any file PyAV decodes; relative to this file
     identity = true
+    identity_code = "floor"     # what the marks say (default: the channel's own code);
+                                # another code simulates a crossed channel, for testing
 
     [meeting]                   # what the printed meeting file says
     name = "Second Review Conference (test)"
@@ -47,8 +49,12 @@ A complete ``serve.toml`` (every key optional)::
     [links]                     # personal demo links /join/<token>
     secret = "..."              # signing key; random per start when empty
     ttl_hours = 72
-    participants = [{ name = "A. Delegate", email = "a@example.org", delegation = "X",
-                      role = "primary" }]
+
+    [[links.participants]]      # the roster (default: two demo delegates)
+    name = "A. Delegate"
+    email = "a.delegate@example.org"
+    delegation = "Utopia"
+    role = "primary"            # primary, alternate, listener or interpreter
 
 Relative file paths are resolved against the directory of ``serve.toml``. Every problem
 is one line naming the file and the key, raised as :class:`meetcheck.errors.InputError`.
@@ -58,12 +64,14 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from meetcheck.errors import InputError
 from meetcheck.meeting import CHANNEL_CODE
+from meetcheck.participant import ROLES
 from meetcheck.tomlfile import Validator, is_number, load_toml
 
 DEFAULT_CHANNELS: tuple[tuple[str, str], ...] = (
@@ -75,7 +83,7 @@ DEFAULT_CHANNELS: tuple[tuple[str, str], ...] = (
     ("ru", "Russian"),
     ("es", "Spanish"),
 )
-ROLES = ("primary", "alternate", "listener", "interpreter")
+IDENTITY_CODE = re.compile(r"^(floor|[a-z]{2,3})$")
 
 SECTIONS = {"server", "limits", "audio", "channels", "meeting", "links"}
 SERVER_KEYS = {
@@ -88,7 +96,7 @@ LIMIT_KEYS = {
     "max_upload_bytes",
 }  # fmt: skip
 AUDIO_KEYS = {"identity", "programme_seconds", "seed", "opus_bitrate"}
-CHANNEL_KEYS = {"label", "source", "identity"}
+CHANNEL_KEYS = {"label", "source", "identity", "identity_code"}
 MEETING_KEYS = {"name", "timezone", "hosts", "sessions", "ice_servers"}
 SESSION_KEYS = {"title", "start", "end", "timezone"}
 ICE_KEYS = {"urls", "username", "credential"}
@@ -104,6 +112,7 @@ class ChannelConfig:
     label: str = ""
     source: str = ""  # audio file; empty: the generated test programme
     identity: bool | None = None  # None: follow ServerConfig.identity
+    identity_code: str = ""  # code the marks carry; "" = own code (another: crossed channel)
 
 
 @dataclass
@@ -216,6 +225,11 @@ class ServerConfig:
         for c in self.channels:
             if not CHANNEL_CODE.match(c.code):
                 v.fail(("channels", c.code), "code must be 'floor' or an ISO 639-1 code")
+            if c.identity_code and not IDENTITY_CODE.match(c.identity_code):
+                v.fail(
+                    ("channels", c.code, "identity_code"),
+                    "expected 'floor' or two or three lowercase letters",
+                )
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -362,6 +376,8 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
             if "identity" in spec:
                 v.expect(p + ("identity",), spec["identity"], "boolean")
                 ch.identity = spec["identity"]
+            if "identity_code" in spec:
+                ch.identity_code = _str(v, p + ("identity_code",), spec["identity_code"])
             cfg.channels.append(ch)
         if not cfg.channels:
             v.fail(("channels",), "no channels: give at least [channels.floor]")

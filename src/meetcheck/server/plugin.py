@@ -49,6 +49,8 @@ def _banner(server: Any) -> str:
         f"# check a computer with: meetcheck check --meeting {server.meeting_url}",
         "# stop with Ctrl-C (SIGINT) or SIGTERM",
     ]
+    for email, link in server.demo_links().items():
+        lines.append(f"# personal link for {email}: {link}")
     return "\n".join(lines) + "\n"
 
 

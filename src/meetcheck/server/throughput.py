@@ -7,9 +7,9 @@ time these transfers to estimate the bandwidth between a delegate and the meetin
     N bytes of ``application/octet-stream`` with ``Content-Length: N`` and
     ``Cache-Control: no-store``.  The body is streamed in ``chunk``-sized writes taken in
     turn from one random buffer made at setup (``BUFFER_BYTES``, 4 MiB): it does not repeat
-    within the windows of deflate, gzip or common zstd/brotli levels, so a compressing
-    proxy cannot inflate the figure, and the server never holds N bytes.  ``HEAD`` gives the
-    headers only.  400 if N is missing or not a whole number, 413 above
+    within the window of deflate/gzip (32 KiB) or brotli's default (4 MiB), so a
+    compressing proxy cannot inflate the figure, and the server never holds N bytes.
+    ``HEAD`` gives the headers only.  400 if N is missing or not a whole number, 413 above
     ``max_download_bytes``.
 
 ``POST {prefix}/upload``
@@ -18,11 +18,20 @@ time these transfers to estimate the bandwidth between a delegate and the meetin
     to the last byte.  The limit is enforced on the bytes actually read, so chunked
     transfer encoding cannot get round it; a declared ``Content-Length`` above the limit is
     refused before reading (and, with ``Expect: 100-continue``, before the client sends the
-    body).  413 past ``max_upload_bytes`` (the connection is then closed), 415 for a
-    compressed body (``Content-Encoding`` other than identity: a small gzip body would
-    unpack to far more than was sent, which is both a lie about throughput and a
-    decompression bomb), 400 for a broken body (bad chunked framing, body shorter than its
-    ``Content-Length``), 408 if the client stops sending for ``idle_timeout`` seconds.
+    body).  Statuses:
+
+    * 413 past ``max_upload_bytes``, with ``Connection: close``; aiohttp then drains the
+      rest of the body for at most its lingering time (10 s by default) so that the client
+      gets to read the answer instead of a connection reset;
+    * 415 for a compressed body (``Content-Encoding`` other than identity): a small gzip
+      body would unpack to far more than was sent, a lie about throughput and a
+      decompression bomb;
+    * 400 for bad framing (a bad chunk size, ``Content-Length`` together with
+      ``Transfer-Encoding``, extra bytes after the declared length), answered by aiohttp's
+      parser itself;
+    * 408 if nothing arrives for ``idle_timeout`` seconds; the socket is closed at once.
+      This also ends a body whose framing breaks after the handler started, because
+      aiohttp's parser does not pass that error on to the handler.
 
 Errors are JSON ``{"error": "...", "limit": ...}`` so a check can show the reason.
 """
@@ -133,7 +142,7 @@ def setup_throughput(
             stats.active -= 1
         return resp
 
-    async def upload(request: web.Request) -> web.Response:
+    async def upload(request: web.Request) -> web.StreamResponse:
         """Count and discard the body; the limit applies to bytes read, not to headers."""
         start = time.perf_counter()
         encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
@@ -162,8 +171,13 @@ def setup_throughput(
                     )
         except TimeoutError:
             log.info("throughput: upload stalled for %g s after %d bytes", idle_timeout, n)
+            # Answer, then close at once: lingering to drain a stalled body would only
+            # keep the socket open for aiohttp's lingering time.
             resp = _error(408, "upload stalled", bytes=n)
             resp.force_close()
+            await resp.prepare(request)
+            await resp.write_eof()
+            request.protocol.force_close()
             return resp
         except (HttpProcessingError, ConnectionError, ValueError) as exc:
             log.debug("throughput: broken upload after %d bytes: %s", n, type(exc).__name__)

@@ -147,10 +147,8 @@ def ice_server_links(state: ServerState) -> list[str]:
         for url in [urls] if isinstance(urls, str) else urls:
             value = f'<{url}>; rel="ice-server"'
             if server.get("username"):
-                value += (
-                    f'; username="{server["username"]}"; credential="{server.get("credential", "")}"'
-                    '; credential-type="password"'
-                )
+                user, secret = server["username"], server.get("credential", "")
+                value += f'; username="{user}"; credential="{secret}"; credential-type="password"'
             links.append(value)
     return links
 

@@ -1,0 +1,153 @@
+"""serve.toml: defaults, every section, and one-line errors naming file and key."""
+
+import tomllib
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from meetcheck.errors import InputError
+from meetcheck.server.config import (
+    DEFAULT_CHANNELS,
+    ServerConfig,
+    load_server_config,
+)
+
+
+def _wav(path: Path, seconds: float = 0.5) -> Path:
+    pcm = (0.2 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * 16000)) / 16000) * 32767).astype(
+        "<i2"
+    )
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+def _load(tmp_path: Path, text: str) -> ServerConfig:
+    p = tmp_path / "serve.toml"
+    p.write_text(text)
+    return load_server_config(str(p))
+
+
+def test_defaults_are_sane():
+    cfg = load_server_config(None)
+    assert cfg.host == "127.0.0.1" and cfg.port == 0
+    assert [c.code for c in cfg.channels] == [c for c, _ in DEFAULT_CHANNELS]
+    assert cfg.channels[0].code == "floor" and cfg.identity is True
+    assert cfg.token == "" and cfg.cors_origins == ["*"]
+    assert cfg.max_sdp_bytes <= cfg.max_body_bytes
+    assert cfg.host_candidate_addresses() == ("127.0.0.1",)
+    assert ServerConfig(host="0.0.0.0").host_candidate_addresses() is None
+    assert ServerConfig(ice_addresses=["127.0.0.7"]).host_candidate_addresses() == ("127.0.0.7",)
+
+
+def test_full_file(tmp_path):
+    _wav(tmp_path / "floor.wav")
+    cfg = _load(
+        tmp_path,
+        """
+[server]
+host = "127.0.0.1"
+port = 8089
+public_url = "https://rsi-test.example.org/"
+token = "a-long-bearer-token"
+cors_origins = ["https://player.example.org"]
+stun_port = 3479
+access_log = false
+
+[limits]
+max_sdp_bytes = 9000
+max_sessions_per_channel = 3
+max_sessions = 10
+session_idle_timeout = 2.5
+retry_after = 7
+
+[audio]
+identity = false
+programme_seconds = 5
+seed = 3
+
+[channels.floor]
+source = "floor.wav"
+[channels.fr]
+identity = true
+label = "Français"
+
+[meeting]
+name = "Review Conference (test)"
+timezone = "Europe/Zurich"
+hosts = ["rsi.example.org"]
+sessions = [{ title = "Morning", start = 2020-11-25T10:00:00, end = 2020-11-25T12:00:00 }]
+
+[links]
+secret = "0123456789abcdef0123"
+participants = [{ name = "A. Delegate", email = "a@example.org", role = "alternate" }]
+""",
+    )
+    assert cfg.port == 8089 and cfg.public_url == "https://rsi-test.example.org"
+    assert cfg.max_sessions_per_channel == 3 and cfg.session_idle_timeout == 2.5
+    assert [c.code for c in cfg.channels] == ["floor", "fr"]
+    floor, fr = cfg.channels
+    assert floor.source == str(tmp_path / "floor.wav") and floor.label == "Floor"
+    assert cfg.channel_identity(floor) is False and cfg.channel_identity(fr) is True
+    assert fr.label == "Français"
+    assert cfg.participants[0].role == "alternate"
+    assert cfg.timezone == "Europe/Zurich" and cfg.sessions[0]["title"] == "Morning"
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ('[server]\nport = "80"\n', "server.port: expected integer"),
+        ("[server]\nport = 70000\n", "server.port: expected an integer 0-65535"),
+        ("[server]\nbogus = 1\n", "server.bogus: unknown key"),
+        ("[limits]\nmax_sessions = 0\n", "limits.max_sessions: expected an integer >= 1"),
+        ("[limits]\nsession_idle_timeout = 0\n", "limits.session_idle_timeout"),
+        ("[limits]\nmax_sdp_bytes = 5000000\n", "limits.max_sdp_bytes: cannot exceed"),
+        ('[channels.xx1]\nlabel = "?"\n', "channels.xx1: channel code"),
+        ('[channels.fr]\nsource = "missing.wav"\n', "channels.fr.source: file not found"),
+        ("[channels.fr]\nidentity = 1\n", "channels.fr.identity: expected boolean"),
+        ('[server]\ncert = "c.pem"\n', "server.cert: file not found"),
+        ('[server]\ntoken = "short"\n', "server.token"),
+        ('[server]\npublic_url = "ftp://x"\n', "server.public_url"),
+        ('[server]\nice_addresses = ["localhost"]\n', "server.ice_addresses.0: not an IP"),
+        ('[meeting]\ntimezone = "Mars/Base"\n', "meeting.timezone: unknown time zone"),
+        (
+            "[meeting]\nsessions = [{start = 2020-11-25T12:00:00, end = 2020-11-25T10:00:00}]\n",
+            "meeting.sessions.0.end",
+        ),
+        ('[links]\nparticipants = [{name = "x"}]\n', "links.participants.0.email: missing"),
+        ("[nope]\n", "nope: unknown key"),
+        ("[server\n", "invalid TOML"),
+    ],
+)
+def test_errors_are_one_line_with_file_and_key(tmp_path, text, where):
+    with pytest.raises(InputError) as info:
+        _load(tmp_path, text)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(str(tmp_path / "serve.toml"))
+    assert where in message
+
+
+def test_missing_file_and_overrides(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        load_server_config(str(tmp_path / "none.toml"))
+    cfg = load_server_config(None, host="127.0.0.2", port=8123, cert=None)
+    assert (cfg.host, cfg.port) == ("127.0.0.2", 8123)
+    with pytest.raises(InputError, match="cert and key go together"):
+        load_server_config(None, cert="x.pem")
+
+
+def test_example_in_docstring_is_valid_toml():
+    import meetcheck.server.config as mod
+
+    doc = mod.__doc__
+    block = doc.split("::", 1)[1].split("\n\n")
+    text = "\n\n".join(b for b in block if b.startswith("    ")).replace("\n    ", "\n")
+    raw = tomllib.loads(text.strip())
+    assert set(raw) <= mod.SECTIONS
