@@ -7,6 +7,7 @@ loopback only (host candidates 127.0.0.1, no ICE servers).
 
     python benchmarks/bench_whep.py                 # first-frame latency, 20 runs
     python benchmarks/bench_whep.py --runs 50 --listeners 60 --seconds 20
+    python benchmarks/bench_whep.py --runs 5 --churn 1000
 
 First frame: each run opens one player on a channel, measures POST -> 201 answer ->
 connected -> first decoded frame, then DELETEs it. "cold" runs hit a channel with no
@@ -208,12 +209,39 @@ def listeners(base: str, pid: int, count: int, seconds: float, workers: int) -> 
     print(f"  server frames late by > 20 ms in the window: {late}; skipped ahead: {skips}")
 
 
+async def churn(base: str, pid: int, total: int, batch: int = 10) -> None:
+    """Open and close ``total`` full sessions (connect, first frame, DELETE); print the
+    server's RSS as it goes, to show it does not grow."""
+    print(f"churn: {total} sessions opened and closed, {batch} at a time")
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    print(f"  server RSS before: {rss_mb(pid):.1f} MB, open file descriptors {fds}")
+    done = 0
+    t0 = time.monotonic()
+    marks = {total // 10, total // 2, total}
+    while done < total:
+        n = min(batch, total - done)
+        await asyncio.gather(
+            *(one_run(base, CHANNELS[(done + i) % len(CHANNELS)]) for i in range(n))
+        )
+        done += n
+        if done in marks or done == batch:
+            await asyncio.sleep(0.5)
+            open_now = requests.get(base + "/healthz", timeout=5).json()["sessions"]["total"]
+            fds = len(os.listdir(f"/proc/{pid}/fd"))
+            print(
+                f"  after {done:5d}: server RSS {rss_mb(pid):6.1f} MB, "
+                f"open sessions {open_now}, open file descriptors {fds}"
+            )
+    print(f"  {total / (time.monotonic() - t0):.1f} sessions per second")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--listeners", type=int, default=0, help="also hold N listeners")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=1, help="client processes for --listeners")
+    ap.add_argument("--churn", type=int, default=0, help="open and close N sessions")
     args = ap.parse_args()
     proc, base = start_server([])
     try:
@@ -221,6 +249,8 @@ def main() -> None:
         asyncio.run(first_frame(base, args.runs))
         if args.listeners:
             listeners(base, proc.pid, args.listeners, args.seconds, args.workers)
+        if args.churn:
+            asyncio.run(churn(base, proc.pid, args.churn))
     finally:
         proc.terminate()
         proc.wait(20)

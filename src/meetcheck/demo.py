@@ -7,55 +7,14 @@ report is written as HTML next to the terminal verdict.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
 from meetcheck.hookimpl import hookimpl
 
 DEMO_SECONDS = 8.0
-
-
-@contextmanager
-def background_server(**config: Any) -> Iterator[Any]:
-    """Run a MeetingServer on its own event loop in a daemon thread for the with-block."""
-    from meetcheck.server.app import MeetingServer
-    from meetcheck.server.config import ServerConfig
-
-    server = MeetingServer(ServerConfig(**config))
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    failure: list[BaseException] = []
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(server.start())
-        except BaseException as exc:  # reported to the caller below
-            failure.append(exc)
-            started.set()
-            return
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, name="meetcheck-demo-server", daemon=True)
-    thread.start()
-    started.wait(timeout=30)
-    if failure:
-        raise failure[0]
-    try:
-        yield server
-    finally:
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 def write_demo_audio(path: Path, seconds: float = DEMO_SECONDS) -> Path:
@@ -93,7 +52,9 @@ def demo(ctx: click.Context, profile_ref: str, output: str, json_path: str | Non
 
     with tempfile.TemporaryDirectory(prefix="meetcheck-demo-") as tmp:
         audio = write_demo_audio(Path(tmp) / "demo-speech.wav")
-        with background_server() as server:
+        from meetcheck.server.app import serve_in_thread
+
+        with serve_in_thread() as server:
             meeting_url = f"{server.base_url}/.well-known/meetcheck/meeting.toml"
             participant = Participant(
                 name="Demo Delegate", email="demo.delegate@example.org", delegation="Demo",

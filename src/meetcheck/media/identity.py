@@ -23,13 +23,16 @@ Signal (direct-sequence spread spectrum, BPSK, aligned to the programme clock):
   releasing at 60 dB/s, like post-masking) to ``floor_dbfs`` (default -60 dBFS) in pauses,
   where a listener would otherwise hear it as a faint hiss.
 
-Detection: whiten the received audio in the band (STFT, each bin divided by its own
-magnitude, "PHAT"), so loud speech weighs no more than the quiet parts that carry the mark
-clearly; correlate with the sync waveform; accept a mark at |z| >= 9 (robust z from the
-median), and further marks at |z| >= 6 where the 2 s period predicts them (+-21 ms, one
-lost 20 ms packet); correlate every data slot with its waveform, sign-referenced to the
-mark, and add the soft values of every frame heard; a code is reported when the CRC
-holds and the estimated probability that all 23 bits are right is >= 0.5.
+Detection (IdentityDecoder, at 12 kHz): resample; whiten in the band (STFT, each bin
+divided by its own magnitude, "PHAT"), so loud speech weighs no more than the quiet parts
+that carry the mark clearly; correlate with the sync waveform and its quadrature and
+express the envelope in units of its own noise (Rayleigh z); accept a mark at z >= 9 and
+further marks at z >= 6 where the 2 s period predicts them (+-65 ms: lost packets move
+them); correlate every data slot with its waveform (searching the shifts that lost
+packets or clock drift explain, and a quarter-sample timing common to all slots),
+sign-referenced to the marks, and add the soft values of every frame heard; report a code
+when the CRC holds and the estimated probability that all 23 bits are right is >= 0.5.
+Unmarked noise or speech peaks near z = 5.5 over 60 s; a CRC miss needs 4 wrong bits.
 
 Delay: marks of two channels decoded from the same instant differ by the channel delay
 modulo the period; ``mark_offset_s`` resolves it within [-1 s, +1 s).
@@ -66,9 +69,11 @@ Z_NEXT = 6.0
 TRACK_TOLERANCE_S = 0.065  # up to three lost 20 ms packets between two marks
 MIN_CONFIDENCE = 0.5
 PACKET_S = 0.02  # WebRTC Opus packet duration: the unit of loss
+_DELAYS = np.arange(-8, 9) / 4.0  # residual timing searched, in samples at ANALYSIS_RATE
 _NFFT = 256  # 21 ms at 12 kHz
 _HOP = 64
 _N_DUMMIES = 8
+_DRIFT_MAX = 6  # samples per period at ANALYSIS_RATE (250 ppm) still taken as clock drift
 
 _CODE_RE = re.compile(r"^[a-z]{2,3}$")
 FLOOR = "floor"
@@ -339,43 +344,65 @@ def _xcorr(y: np.ndarray, template: np.ndarray) -> np.ndarray:
     return c[: len(y) - len(template) + 1]
 
 
-def _zscore(c: np.ndarray, y: np.ndarray, width: int) -> np.ndarray | None:
-    """Correlation in units of its own noise, window by window.
+def _hilbert(x: np.ndarray) -> np.ndarray:
+    """The quadrature (90-degree shifted) version of a real waveform."""
+    spec = np.fft.rfft(x) * -1j
+    spec[0] = 0.0
+    if len(x) % 2 == 0:
+        spec[-1] = 0.0
+    return np.fft.irfft(spec, len(x))
 
-    Why not c / global sigma: digital silence (zero energy) pulls a median down and makes
-    the speech parts look significant. Under no mark, c[k] has variance kappa * E[k], E the
-    energy of y under the template; kappa is fitted on the lags with full energy (median
-    of c^2/E over the median of chi-square with one degree of freedom).
+
+def _delayed(templates: np.ndarray, delay: float) -> np.ndarray:
+    """Templates delayed by a fraction of a sample (circular; their edges are zero)."""
+    size = templates.shape[-1]
+    spec = np.fft.rfft(templates, axis=-1)
+    spec *= np.exp(-2j * np.pi * np.fft.rfftfreq(size) * delay)
+    return np.fft.irfft(spec, size, axis=-1)
+
+
+def _envelope_z(y: np.ndarray, sync: np.ndarray, sync_q: np.ndarray) -> np.ndarray | None:
+    """Sync correlation envelope in units of its own noise, window by window.
+
+    Why the envelope: the correlation itself oscillates at the 3 kHz band centre, so its
+    sampled peak depends on the sub-sample delay and, after a codec, a neighbouring lobe
+    can win; the envelope (in-phase and quadrature correlations) has one smooth peak.
+    Why window by window: digital silence (zero energy) would pull a global median down
+    and make speech look significant. Under no mark, each correlation has variance
+    kappa * E[k], E the energy of y under the template; kappa is fitted on the lags with
+    full energy (median of c^2/E over the median of chi-square with one degree of
+    freedom), so the result is Rayleigh-distributed with unit scale.
     """
+    c = _xcorr(y, sync)
+    q = _xcorr(y, sync_q)
+    width = len(sync)
     sums = np.concatenate(([0.0], np.cumsum(y * y)))
-    e = sums[width:] - sums[:-width]
-    e = np.maximum(e[: len(c)], 0.0)
+    e = np.maximum(sums[width:] - sums[:-width], 0.0)[: len(c)]
     full = e > 0.5 * np.percentile(e, 95)
     if not full.any():
         return None
     kappa = float(np.median(c[full] ** 2 / e[full])) / 0.4549
     if not kappa > 0:
         return None
-    return np.divide(c, np.sqrt(kappa * e), out=np.zeros_like(c), where=e > 0)
+    env = np.hypot(c, q)
+    return np.divide(env, np.sqrt(kappa * e), out=np.zeros_like(env), where=e > 0)
 
 
-def _peak(c: np.ndarray, k: int, radius: int = 12, steps: int = 32) -> float:
-    """Sub-sample position of the |c| peak near k, by sinc interpolation of the band-limited
-    correlation (a parabola is useless here: c oscillates at the 3 kHz band centre)."""
-    a, b = max(0, k - radius), min(len(c), k + radius + 1)
-    grid = k + np.linspace(-1.0, 1.0, 2 * steps + 1)
-    taps = np.arange(a, b)
-    taper = np.hanning(2 * radius + 3)[1:-1][taps - k + radius]
-    kernel = np.sinc(grid[:, None] - taps[None, :]) * taper
-    return float(grid[int(np.argmax(np.abs(kernel @ c[a:b])))])
+def _parabola(z: np.ndarray, k: int) -> float:
+    """Sub-sample position of a smooth peak at k."""
+    if 0 < k < len(z) - 1:
+        a, b, d = z[k - 1], z[k], z[k + 1]
+        den = a - 2.0 * b + d
+        if den < 0:
+            return k + 0.5 * float(a - d) / float(den)
+    return float(k)
 
 
 def _find_marks(z: np.ndarray, frame: int, tol: int) -> list[int]:
-    """Marks: the strongest |z| >= Z_FIRST, then every further one the period predicts
+    """Marks: the strongest z >= Z_FIRST, then every further one the period predicts
     (within +-tol: lost or stretched packets move marks), then the next strongest, ..."""
-    mag = np.abs(z)
     marks: list[int] = []
-    free = mag.copy()
+    free = z.copy()
     while len(free):
         k = int(np.argmax(free))
         if free[k] < Z_FIRST:
@@ -398,42 +425,52 @@ def _find_marks(z: np.ndarray, frame: int, tol: int) -> list[int]:
     return sorted(marks)
 
 
-def _frame_plan(marks: list[int], n: int, frame: int, packet: int) -> list[tuple[int, np.ndarray]]:
-    """(start, offsets) for every frame that overlaps the buffer: its data slots sit at
-    start + slot offset + d for one d in offsets.
+def _frame_plan(
+    marks: list[int], n: int, frame: int, packet: int
+) -> list[tuple[int, float, np.ndarray]]:
+    """(start, scale, offsets) for every frame that overlaps the buffer: data slot j sits
+    at start + round(slot offset * scale) + d, for one d in offsets.
 
     Why offsets: a receiver that leaves lost packets out moves everything after a loss
     20 ms earlier, one that stretches audio moves it by any amount. Between two detected
     marks the period tells how much went missing, and each slot is searched over the
     shifts that explain it (whole packets when it is a multiple of 20 ms, any shift
     otherwise); frames at the ends of the buffer also try up to two lost packets; the
-    search costs a little noise margin, never a slot. Frames whose own mark was not
-    detected (under loud speech) are placed from their neighbours.
+    search costs a little noise margin, never a slot. Why scale: a sender and receiver
+    whose clocks differ (audio through a sound card) space marks a few samples more or
+    less than the period; slots are spread the same way (the median over the buffer for
+    frames at its ends). Frames whose own mark was not detected (under loud speech) are
+    placed from their neighbours.
     """
     exact = np.zeros(1, dtype=np.int64)
     ends = np.arange(3, dtype=np.int64) * packet
-    plan: list[tuple[int, np.ndarray]] = []
-    start = marks[0] - frame
-    while start + frame > 0:
-        plan.append((start, ends))  # before the first mark: losses make slots later
-        start -= frame
+    pairs = []
     for a, b in zip(marks, marks[1:], strict=False):
-        gap = b - a
-        count = max(1, int(round(gap / frame)))
-        lost = count * frame - gap
+        count = max(1, int(round((b - a) / frame)))
+        pairs.append((a, b, count, count * frame - (b - a)))
+    drifts = [(b - a) / (count * frame) for a, b, count, lost in pairs if abs(lost) <= _DRIFT_MAX]
+    drift = float(np.median(drifts)) if drifts else 1.0
+    plan: list[tuple[int, float, np.ndarray]] = []
+    start = marks[0] - int(round(frame * drift))
+    while start + frame > 0:
+        plan.append((start, drift, ends))  # before the first mark: losses make slots later
+        start -= int(round(frame * drift))
+    for a, b, count, lost in pairs:
         packets = int(round(lost / packet))
         for q in range(count):
-            if abs(lost) <= 3:  # clock drift, not loss: interpolate
-                plan.append((int(round(a + q * gap / count)), exact))
-            elif packets > 0 and abs(lost - packets * packet) <= 3:
+            if abs(lost) <= _DRIFT_MAX:  # clock drift, not loss
+                plan.append((int(round(a + q * (b - a) / count)), (b - a) / (count * frame), exact))
+            elif packets > 0 and abs(lost - packets * packet) <= _DRIFT_MAX:
                 whole = -np.arange(packets + 1, dtype=np.int64) * packet
-                plan.append((a + q * frame, (whole[:, None] + np.arange(-2, 3)).ravel()))
+                shifts = (whole[:, None] + np.arange(-2, 3)).ravel()
+                plan.append((a + q * frame, drift, shifts))
             else:
-                plan.append((a + q * frame, np.arange(min(0, -lost) - 2, max(0, -lost) + 3)))
+                shifts = np.arange(min(0, -lost) - 2, max(0, -lost) + 3)
+                plan.append((a + q * frame, drift, shifts))
     start = marks[-1]
     while start < n:
-        plan.append((start, -ends))  # after the last mark: losses make slots earlier
-        start += frame
+        plan.append((start, drift, -ends))  # after the last mark: losses make slots earlier
+        start += int(round(frame * drift))
     return plan
 
 
@@ -444,90 +481,114 @@ def _phi(x: float) -> float:
 class IdentityDecoder:
     """Finds the timing marks and the channel code in received audio fed in chunks.
 
-    result() analyses everything fed so far (tens of milliseconds per 6 s of audio), so
-    call it when a decision is needed rather than after every 20 ms frame. Lost packets
-    should be fed as silence of their length (place frames by RTP timestamp), which keeps
-    marks_s on time; leaving them out shifts later marks by 20 ms each but the code still
-    decodes.
+    result() analyses the audio fed so far (about 40 ms of CPU per 6 s of audio here), so
+    call it when a decision is needed rather than after every 20 ms frame. Only the last
+    `max_seconds` are kept and analysed; times still count from the first sample fed.
+    Lost packets should be fed as silence of their length (place frames by RTP timestamp),
+    which keeps marks_s on time; leaving them out shifts later marks by 20 ms each, but
+    the code still decodes.
     """
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE) -> None:
+    def __init__(self, sample_rate: int = SAMPLE_RATE, *, max_seconds: float = 60.0) -> None:
         if sample_rate < ANALYSIS_RATE:
             raise ValueError(f"sample rate too low for identity marks: {sample_rate}")
         self.sample_rate = sample_rate
         self._t = _templates(ANALYSIS_RATE)
+        self._sync_q = _hilbert(self._t.sync)
+        # (bit, delay, lane): every data waveform at every residual timing searched
+        self._bits = np.stack([_delayed(self._t.bits, d) for d in _DELAYS], axis=1)
+        self._max = max(
+            int(max_seconds * sample_rate), 3 * self._t.frame * sample_rate // ANALYSIS_RATE
+        )
         self._chunks: list[np.ndarray] = []
+        self._kept = 0
         self._samples = 0
         self._cached: Detection | None = None
 
     def feed(self, pcm: np.ndarray) -> None:
         chunk = np.asarray(pcm, dtype=np.float32).reshape(-1)
-        if chunk.size:
-            self._chunks.append(chunk.copy())
-            self._samples += chunk.size
-            self._cached = None
+        if not chunk.size:
+            return
+        self._chunks.append(chunk.copy())
+        self._kept += chunk.size
+        self._samples += chunk.size
+        self._cached = None
+        while self._kept - len(self._chunks[0]) >= self._max:
+            self._kept -= len(self._chunks.pop(0))
 
     def result(self) -> Detection:
         if self._cached is None:
+            if len(self._chunks) > 1:
+                self._chunks = [np.concatenate(self._chunks)]
+            if self._kept > self._max:
+                self._chunks = [self._chunks[0][self._kept - self._max :]]
+                self._kept = self._max
             self._cached = self._analyse()
         return self._cached
 
     def _analyse(self) -> Detection:
         t = self._t
         none = Detection(code=None, confidence=0.0, marks_s=[], samples=self._samples)
-        if self._samples < (len(t.sync) + t.slot) * self.sample_rate // ANALYSIS_RATE:
+        if self._kept < (len(t.sync) + t.slot) * self.sample_rate // ANALYSIS_RATE:
             return none
-        if len(self._chunks) > 1:
-            self._chunks = [np.concatenate(self._chunks)]
         x = _resample(self._chunks[0].astype(np.float64), self.sample_rate, ANALYSIS_RATE)
         y = _whiten(x, ANALYSIS_RATE)
         n = len(y)
-        c = _xcorr(y, t.sync)
-        z = _zscore(c, y, len(t.sync))
+        skipped = (self._samples - self._kept) / self.sample_rate
+        z = _envelope_z(y, t.sync, self._sync_q)
         if z is None:
             return none
         marks = _find_marks(z, t.frame, int(round(TRACK_TOLERANCE_S * ANALYSIS_RATE)))
         if not marks:
             return none
-        fine = [_peak(c, m) for m in marks]
+        fine = [_parabola(z, m) for m in marks]
         detection = Detection(
             code=None,
             confidence=0.0,
-            marks_s=[p / ANALYSIS_RATE for p in fine],
+            marks_s=[skipped + p / ANALYSIS_RATE for p in fine],
             samples=self._samples,
-            mark_z=[round(float(abs(z[m])), 1) for m in marks],
+            mark_z=[round(float(z[m]), 1) for m in marks],
         )
-        # Put the marks on whole samples so every data slot lines up with its template.
-        strongest = int(np.argmax(np.abs(z[marks])))
-        frac = fine[strongest] - round(fine[strongest])
+        # Put the marks on whole samples (one common fraction: the marks share one clock),
+        # then find the residual timing, to a quarter sample, that makes the data slots
+        # correlate best: the envelope peak is only good to a fraction of a carrier cycle.
+        weights = np.array([z[m] for m in marks]) * np.exp(2j * np.pi * np.array(fine))
+        frac = float(np.angle(weights.sum()) / (2.0 * np.pi))
         y = _shift(y, frac)
         marks = [int(round(p - frac)) for p in fine]
-        polarity = 1.0 if sum(z[m] for m in marks) >= 0 else -1.0
-        soft = np.zeros(N_BITS)
+        bits = self._bits
+        soft = np.zeros((len(_DELAYS), N_BITS))
         energy = np.zeros(N_BITS)
         counts = np.zeros(N_BITS, dtype=int)
         dummy_power = 0.0
         packet = int(round(PACKET_S * ANALYSIS_RATE))
         lanes = np.arange(t.slot)
-        for start, offsets in _frame_plan(marks, n, t.frame, packet):
+        every = np.arange(len(_DELAYS))
+        for start, scale, offsets in _frame_plan(marks, n, t.frame, packet):
             for j in range(N_BITS):
-                cand = start + (SYNC_SLOTS + j) * t.slot + offsets
+                cand = start + int(round((SYNC_SLOTS + j) * t.slot * scale)) + offsets
                 cand = cand[(cand >= 0) & (cand <= n - t.slot)]
                 if cand.size == 0:
                     continue
-                values = y[cand[:, None] + lanes] @ t.bits[j]
-                best = int(np.argmax(np.abs(values)))
-                seg = y[cand[best] : cand[best] + t.slot]
-                soft[j] += polarity * float(values[best])
+                segs = y[cand[:, None] + lanes]
+                values = segs @ bits[j].T  # (candidate, delay)
+                best = np.argmax(np.abs(values), axis=0)
+                soft[:, j] += values[best, every]
+                seg = segs[best[len(_DELAYS) // 2]]
                 energy[j] += float(seg @ seg)
                 counts[j] += 1
                 dummy_power += float(np.sum(np.square(t.dummies @ seg)))
         if counts.min() == 0 or not dummy_power > 0:
             return detection
+        d_best = int(np.argmax(np.abs(soft).sum(axis=1)))
+        sync = _delayed(t.sync, _DELAYS[d_best])
+        polarity = 1.0
+        if sum(float(y[m : m + len(sync)] @ sync) for m in marks if 0 <= m <= n - len(sync)) < 0:
+            polarity = -1.0
         # Noise of a slot correlation is proportional to the slot's energy (zero in digital
         # silence); the never-sent dummy waveforms measure the constant.
         kappa = dummy_power / (len(t.dummies) * float(energy.sum()))
-        bit_z = soft / np.sqrt(kappa * np.maximum(energy, 1e-30))
+        bit_z = polarity * soft[d_best] / np.sqrt(kappa * np.maximum(energy, 1e-30))
         detection.bit_z = [round(float(v), 2) for v in bit_z]
         confidence = math.prod(_phi(abs(float(v))) for v in bit_z)
         code = decode_bits((bit_z < 0).astype(int))

@@ -90,7 +90,7 @@ def active_level_dbfs(pcm: np.ndarray, sample_rate: int) -> float:
     valid = np.isfinite(diff)
     if not valid.any():
         return -math.inf
-    d, lv, c = diff[valid], levels[valid], thresholds_db[valid]
+    d, lv = diff[valid], levels[valid]
     if d[0] < _MARGIN_DB:
         return float(lv[0])
     below = np.flatnonzero(d < _MARGIN_DB)

@@ -38,7 +38,8 @@ def meetcheck_check_finished(result: CheckResult) -> None:
     if not _state["active"]:
         return
     _state["done"] = int(_state["done"]) + 1  # type: ignore[call-overload]
-    msg = result.findings[0].message if result.findings else result.reason
+    worst = [f for f in result.findings if f.status is result.status]
+    msg = worst[0].message if worst else result.reason
     msg = redact_text(msg, bool(_state["secrets"]))
     line = f"[{_state['done']}/{_state['total']}] {result.status.value:<7} {result.id}  {msg}"
     if sys.stderr.isatty():

@@ -153,6 +153,24 @@ class JsonAccessLogger(AbstractAccessLogger):
 
 
 # -- meeting file ----------------------------------------------------------------------
+DEFAULT_DAY = (("Morning", 10, 12), ("Afternoon", 13, 15), ("Evening", 16, 18))
+
+
+def default_sessions(timezone: str) -> list[dict[str, Any]]:
+    """Tomorrow's three two-hour sessions in the meeting's zone, as in a UN meeting notice."""
+    from zoneinfo import ZoneInfo
+
+    day = dt.datetime.now(ZoneInfo(timezone)).date() + dt.timedelta(days=1)
+    return [
+        {
+            "title": title,
+            "start": dt.datetime.combine(day, dt.time(start)),
+            "end": dt.datetime.combine(day, dt.time(end)),
+        }
+        for title, start, end in DEFAULT_DAY
+    ]
+
+
 def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dict[str, Any]:
     """The meeting file pointing at everything this server offers (a TOML-ready dict)."""
     cfg = state.config
@@ -161,9 +179,7 @@ def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dic
     if cfg.sessions:
         doc["sessions"] = [dict(s) for s in cfg.sessions]
     else:
-        start = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
-        end = start + dt.timedelta(hours=3)
-        doc["sessions"] = [{"title": "Test session", "start": start, "end": end}]
+        doc["sessions"] = default_sessions(cfg.timezone)
     hosts = [urlsplit(base).hostname or ""] + [h for h in cfg.hosts]
     doc["platform"] = {"url": base + "/", "hosts": [h for h in dict.fromkeys(hosts) if h]}
     ice: list[dict[str, Any]] = []

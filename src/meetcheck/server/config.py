@@ -16,7 +16,7 @@ A complete ``serve.toml`` (every key optional)::
     access_log = true           # one JSON line per request on stderr
 
     [limits]
-    max_body_bytes = 1048576    # any request body
+    max_body_bytes = 1048576    # any request body read whole (aiohttp client_max_size)
     max_sdp_bytes = 32768       # an SDP offer
     max_sessions_per_channel = 100
     max_sessions = 500          # WHEP and echo sessions together
@@ -169,7 +169,7 @@ class ServerConfig:
     channels: list[ChannelConfig] = field(default_factory=default_channels)
     # [meeting]
     meeting_name: str = "meetcheck test meeting"
-    timezone: str = "UTC"
+    timezone: str = "Europe/Zurich"  # the seed notice's meetings run on Geneva time
     hosts: list[str] = field(default_factory=list)
     sessions: list[dict[str, Any]] = field(default_factory=list)
     ice_servers: list[dict[str, Any]] = field(default_factory=list)

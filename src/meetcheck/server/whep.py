@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 SDP = "application/sdp"
 ENDPOINT_METHODS = "OPTIONS, POST, GET"
 SESSION_METHODS = "OPTIONS, DELETE, GET"
-PREFLIGHT_METHODS = "OPTIONS, POST, GET, DELETE, PATCH"
 
 
 # -- HTTP helpers ----------------------------------------------------------------------
