@@ -312,7 +312,7 @@ def _whiten(x: np.ndarray, sample_rate: int) -> np.ndarray:
 
     Why: speech is loud, coloured and harmonic; dividing each time-frequency bin by its
     own magnitude lets the quiet bins between harmonics and the pauses, where the mark is
-    clear, count as much as the loud ones. It gains 6-10 dB over plain correlation.
+    clear, count as much as the loud ones. It gains 4-8 dB over plain correlation.
     """
     n = len(x)
     window = np.hanning(_NFFT + 1)[:-1]

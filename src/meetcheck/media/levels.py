@@ -16,9 +16,9 @@ not, so RMS and peak use one reference). Digital silence is ``-inf``.
   A(c) - c = 15.9 dB (the P.56 margin), interpolated linearly in dB.
 
 Pauses and low noise therefore do not pull the level down; a continuous signal's active
-level equals its RMS level. Resolution is 1 ms, so the active time is exact only to 1 ms
-per burst; compared with the P.56 reference implementation it agrees within a few
-tenths of a dB on speech.
+level equals its RMS level, and bursts separated by silence read their own RMS less the
+hangover's share (0.21 dB for 4 s bursts), as P.56 does; the tests check both. Resolution
+is 1 ms. It has not been compared sample for sample with the ITU reference code.
 """
 
 from __future__ import annotations
