@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-STATUS_PLUGIN = '''
+STATUS_PLUGIN = """
 import asyncio
 from meetcheck import hookimpl
 from meetcheck.check import Check, Finding, Metric, Status
@@ -30,7 +30,7 @@ def meetcheck_register_checks(register):
     register(make("t.fail", "FAIL"))
     register(make("t.boom", "PASS", boom=True))
     register(make("t.slow", "PASS", sleep=30))
-'''
+"""
 
 
 def write_profile(path: Path, body: str, extends: str | None = None) -> Path:

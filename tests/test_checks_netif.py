@@ -228,7 +228,7 @@ def test_unknown_kind_in_profile_is_rejected_before_running(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["profiles", "validate", str(profile)])
     assert result.exit_code == 2
     assert (
-        f'{profile}: checks."system.network".options.warn_kinds: unknown value \'wi-fi\''
+        f"{profile}: checks.\"system.network\".options.warn_kinds: unknown value 'wi-fi'"
         in result.output
     )
 

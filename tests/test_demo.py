@@ -13,7 +13,10 @@ def test_demo_runs_offline_and_writes_reports(tmp_path):
     html, js = tmp_path / "demo.html", tmp_path / "demo.json"
     proc = subprocess.run(
         [sys.executable, "-m", "meetcheck", "demo", "-q", "-o", str(html), "--json", str(js)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert proc.returncode in (0, 1), proc.stderr  # READY (WITH WARNINGS) or NOT READY
     assert "Traceback" not in proc.stderr

@@ -17,11 +17,31 @@ def test_signal_writes_partial_report(status_plugins, tmp_path, sig):
         '[defaults]\nrequired = true\ntimeout = 60\n[checks."t.pass"]\n[checks."t.slow"]\n',
     )
     out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
-    cmd = [sys.executable, "-m", "meetcheck", "--plugins-dir", str(status_plugins), "check",
-           "--profile", str(profile), "--only", "t.pass", "--only", "t.slow",
-           "--format", "json", "-o", str(out_json), "--format", "text", "-o", str(out_html)]
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            cwd=tmp_path)
+    cmd = [
+        sys.executable,
+        "-m",
+        "meetcheck",
+        "--plugins-dir",
+        str(status_plugins),
+        "check",
+        "--profile",
+        str(profile),
+        "--only",
+        "t.pass",
+        "--only",
+        "t.slow",
+        "--format",
+        "json",
+        "-o",
+        str(out_json),
+        "--format",
+        "text",
+        "-o",
+        str(out_html),
+    ]
+    proc = subprocess.Popen(
+        cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
     deadline = time.monotonic() + 20
     seen = ""
     while "t.pass" not in seen and time.monotonic() < deadline:

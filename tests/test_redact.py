@@ -52,7 +52,10 @@ def test_reports_redact_the_link_unless_show_secrets(tmp_path):
     assert result.exit_code == 0, result.output
     text = out.read_text()
     assert TOKEN not in text
-    assert json.loads(text)["participant"]["link"] == f"https://rsi.example.org/join/{mask(TOKEN)}?lang=en"
+    assert (
+        json.loads(text)["participant"]["link"]
+        == f"https://rsi.example.org/join/{mask(TOKEN)}?lang=en"
+    )
     CliRunner().invoke(cli, [*args, "--show-secrets"])
     assert json.loads(out.read_text())["participant"]["link"] == link
 

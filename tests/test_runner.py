@@ -12,8 +12,11 @@ from meetcheck.testing import assert_status, run_check_sync
 
 
 def check(cid, body, depends_on=()):
-    return type(cid, (Check,), {"id": cid, "title": cid, "category": "t", "run": body,
-                                "depends_on": tuple(depends_on)})
+    return type(
+        cid,
+        (Check,),
+        {"id": cid, "title": cid, "category": "t", "run": body, "depends_on": tuple(depends_on)},
+    )
 
 
 def run_all(checks, plugin=None):
@@ -36,6 +39,7 @@ def test_independent_checks_overlap_in_time():
             await asyncio.sleep(0.3)
             spans[cid] = (start, time.monotonic())
             return Finding(Status.PASS, "slept")
+
         return check(cid, run)
 
     run_all([sleeper("t.a"), sleeper("t.b")])
@@ -154,8 +158,13 @@ def test_judge_uses_profile_threshold():
         metrics = {"rtt_ms": Metric("ms")}
 
         async def run(self, ctx):
-            return ctx.judge("rtt_ms", 250.0, ok="{value} ok",
-                             bad="{value} {unit} > {limit}", remediation="use a cable")
+            return ctx.judge(
+                "rtt_ms",
+                250.0,
+                ok="{value} ok",
+                bad="{value} {unit} > {limit}",
+                remediation="use a cable",
+            )
 
     th = {"thresholds": {"rtt_ms": {"warn": 100, "fail": 300, "source": "test"}}}
     result = run_check_sync(Rtt, profile=th)

@@ -20,7 +20,6 @@ from meetcheck.server.channels import (
     ChannelSource,
     FileLoopReader,
     ProgrammeClock,
-    fallback_programme,
     probe_source,
 )
 from meetcheck.server.client import WhepClient
@@ -98,15 +97,6 @@ def test_undecodable_source_is_an_input_error(tmp_path):
 def test_array_reader_loops():
     reader = ArrayLoopReader(np.arange(5, dtype=np.float32))
     assert reader.read(12).tolist() == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1]
-
-
-def test_fallback_programme_is_speech_like_and_per_channel():
-    fr = fallback_programme("fr", 3.0, seed=1)
-    es = fallback_programme("es", 3.0, seed=1)
-    assert len(fr) == 3 * 48000 and fr.dtype == np.float32
-    assert np.max(np.abs(fr)) < 1.0
-    assert not np.allclose(fr, es)
-    assert np.mean(np.abs(fr) < 1e-4) > 0.05  # it has pauses
 
 
 def test_source_is_paced_in_real_time_and_shared():

@@ -17,14 +17,11 @@ import numpy as np
 import pytest
 import requests
 
+from meetcheck.media.identity import IdentityDecoder, mark_offset_s
 from meetcheck.meeting import load_meeting, parse_meeting
 from meetcheck.server.app import MEETING_PATH, serve_in_thread
-from meetcheck.server.channels import identity_available
 from meetcheck.server.client import EndpointError, WhepClient
 from meetcheck.server.config import ChannelConfig, ServerConfig
-
-if identity_available():
-    from meetcheck.media.identity import IdentityDecoder, mark_offset_s
 
 TOKEN = "test-bearer-token-0123456789"
 
@@ -131,22 +128,20 @@ def test_every_channel_plays_audio_over_loopback_only(server):
     # the channels are different programmes
     by_code = {r[0]: r[2] for r in results}
     assert not np.allclose(by_code["floor"][:4800], by_code["fr"][:4800])
-    if identity_available():
-        detections = {}
-        for code, _, audio, _, _, _, started in results:
-            decoder = IdentityDecoder()
-            decoder.feed(audio)
-            detections[code] = (decoder.result(), started)
-            assert detections[code][0].code == code, (code, detections[code][0])
-        floor, floor_start = detections["floor"]
-        for code, (det, start) in detections.items():
-            offset = mark_offset_s(floor, det, reference_start_s=floor_start, other_start_s=start)
-            assert offset is not None and abs(offset) < 0.06, (code, offset)
+    detections = {}
+    for code, _, audio, _, _, _, started in results:
+        decoder = IdentityDecoder()
+        decoder.feed(audio)
+        detections[code] = (decoder.result(), started)
+        assert detections[code][0].code == code, (code, detections[code][0])
+    floor, floor_start = detections["floor"]
+    for code, (det, start) in detections.items():
+        offset = mark_offset_s(floor, det, reference_start_s=floor_start, other_start_s=start)
+        assert offset is not None and abs(offset) < 0.06, (code, offset)
     h = wait_sessions(server, 0)
     assert h["sessions"]["total"] == 0
 
 
-@pytest.mark.skipif(not identity_available(), reason="meetcheck.media.identity not installed")
 def test_a_crossed_channel_is_caught():
     """French label, Spanish audio: the marks say "es" on the "fr" endpoint."""
     cfg = ServerConfig(

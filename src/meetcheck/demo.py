@@ -36,16 +36,25 @@ def write_demo_audio(path: Path, seconds: float = DEMO_SECONDS) -> Path:
 
 
 @click.command()
-@click.option("--profile", "profile_ref", default="un-rsi-speaker", show_default=True,
-              metavar="NAME|PATH")
-@click.option("-o", "--output", default="meetcheck-demo-report.html", show_default=True,
-              metavar="PATH", help="Where to write the HTML report.")
-@click.option("--json", "json_path", default=None, metavar="PATH",
-              help="Also write the JSON report here.")
+@click.option(
+    "--profile", "profile_ref", default="un-rsi-speaker", show_default=True, metavar="NAME|PATH"
+)
+@click.option(
+    "-o",
+    "--output",
+    default="meetcheck-demo-report.html",
+    show_default=True,
+    metavar="PATH",
+    help="Where to write the HTML report.",
+)
+@click.option(
+    "--json", "json_path", default=None, metavar="PATH", help="Also write the JSON report here."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No live progress on stderr.")
 @click.pass_context
-def demo(ctx: click.Context, profile_ref: str, output: str, json_path: str | None,
-         quiet: bool) -> None:
+def demo(
+    ctx: click.Context, profile_ref: str, output: str, json_path: str | None, quiet: bool
+) -> None:
     """Self-test against an embedded local test meeting (no network needed)."""
     from meetcheck.cli import run_check
     from meetcheck.participant import Participant
@@ -57,17 +66,27 @@ def demo(ctx: click.Context, profile_ref: str, output: str, json_path: str | Non
         with serve_in_thread() as server:
             meeting_url = f"{server.base_url}/.well-known/meetcheck/meeting.toml"
             participant = Participant(
-                name="Demo Delegate", email="demo.delegate@example.org", delegation="Demo",
-                role="primary", link=server.demo_link(), audio=str(audio),
+                name="Demo Delegate",
+                email="demo.delegate@example.org",
+                delegation="Demo",
+                role="primary",
+                link=server.demo_link(),
+                audio=str(audio),
             )
             formats, outputs = ["text", "html"], [None, output]
             if json_path:
                 formats.append("json")
                 outputs.append(json_path)
             click.echo(f"meetcheck demo: test meeting at {server.base_url}", err=True)
-            code = run_check(ctx, participant, meeting_url, profile_ref,
-                             formats=tuple(formats), outputs=tuple(o or "-" for o in outputs),
-                             quiet=quiet)
+            code = run_check(
+                ctx,
+                participant,
+                meeting_url,
+                profile_ref,
+                formats=tuple(formats),
+                outputs=tuple(o or "-" for o in outputs),
+                quiet=quiet,
+            )
     click.echo(f"HTML report: {output}", err=True)
     ctx.exit(code)
 

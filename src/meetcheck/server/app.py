@@ -6,15 +6,15 @@ Routes
 ``POST /whep/{channel}``                   WHEP: listen to a channel (see :mod:`.whep`)
 ``DELETE /whep/{channel}/{session}``       end that session
 ``POST /echo`` / ``DELETE /echo/{id}``     echo call (see :mod:`.echo`)
-``GET /throughput/download?bytes=N``       when :mod:`.throughput` is present
+``GET /throughput/download?bytes=N``       streamed download (see :mod:`.throughput`)
 ``POST /throughput/upload``
-``GET /join/{token}``                      personal demo links, when :mod:`.links` is present
+``GET /join/{token}``                      personal demo links (see :mod:`.links`)
 ``GET /.well-known/meetcheck/meeting.toml`` the meeting file (also ``/meeting.toml``)
 ``GET /healthz``                           JSON: sessions per channel, totals, uptime
 ``GET /``                                  a page listing all of the above
 =========================================  ===============================================
 
-A STUN binding responder (:mod:`.stun`, when present) listens on UDP next to it.
+A STUN binding responder (:mod:`.stun`) listens on UDP next to it.
 
 :class:`MeetingServer` runs it in-process (``meetcheck serve``, ``meetcheck demo``,
 tests): ``await start()``, read ``base_url``, ``await stop()``. ``stop`` closes every peer
@@ -46,7 +46,7 @@ from meetcheck import __version__
 from meetcheck.errors import InputError
 from meetcheck.redact import redact_text
 from meetcheck.server import echo, whep
-from meetcheck.server.channels import ChannelSet, identity_available
+from meetcheck.server.channels import ChannelSet
 from meetcheck.server.config import ServerConfig
 from meetcheck.server.sessions import SessionRegistry
 from meetcheck.server.whep import Problem
@@ -207,11 +207,10 @@ def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dic
     doc["meetcheck"] = {
         "server": f"meetcheck serve {__version__}",
         "health_url": base + "/healthz",
-        # Channels whose audio carries identity and timing marks (none while the media
-        # identity module is not installed).
-        "identity_channels": [s.code for s in state.channels.sources.values() if s.identity_enabled]
-        if identity_available()
-        else [],
+        # Channels whose audio carries identity and timing marks.
+        "identity_channels": [
+            s.code for s in state.channels.sources.values() if s.identity_enabled
+        ],
         "sample_rate": 48000,
         "tokens_included": bool(token),
     }
@@ -319,12 +318,10 @@ td{{padding:.2em .8em}}</style>
     return web.Response(text=page, content_type="text/html")
 
 
-# -- optional parts (other modules of this package) ------------------------------------
+# -- the other parts (modules of this package) -----------------------------------------
 def _mount_throughput(app: web.Application, state: ServerState) -> None:
-    try:
-        from meetcheck.server.throughput import setup_throughput
-    except ImportError:
-        return
+    from meetcheck.server.throughput import setup_throughput
+
     setup_throughput(
         app,
         prefix="/throughput",
@@ -335,11 +332,9 @@ def _mount_throughput(app: web.Application, state: ServerState) -> None:
 
 
 def _mount_links(app: web.Application, state: ServerState) -> None:
-    try:
-        from meetcheck.server import links
-    except ImportError:
-        return
     import secrets
+
+    from meetcheck.server import links
 
     cfg = state.config
     roster = links.Roster(
@@ -459,10 +454,8 @@ class MeetingServer:
         assert self.state is not None
         if not cfg.stun:
             return
-        try:
-            from meetcheck.server.stun import start_stun_server
-        except ImportError:
-            return
+        from meetcheck.server.stun import start_stun_server
+
         host = "127.0.0.1" if cfg.host.lower() == "localhost" else cfg.host
         try:
             self._stun = await start_stun_server(host, cfg.stun_port)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import zlib
 from collections import deque
 from collections.abc import Callable
 from fractions import Fraction
@@ -51,76 +50,30 @@ LINGER = 2.0  # seconds a source keeps running after its last listener left
 
 IdentityFn = Callable[[np.ndarray, int], np.ndarray]
 
-_warned: set[str] = set()
 
-
-def _warn_once(key: str, message: str) -> None:
-    if key not in _warned:
-        _warned.add(key)
-        log.warning(message)
-
-
-# -- adapters to the media package -----------------------------------------------------
+# -- the media package: identity marks and the generated programme -------------------
 def identity_function(code: str, enabled: bool) -> IdentityFn | None:
-    """The channel's identity/timing marker, or None when off or not available."""
+    """The channel's identity/timing marker, or None when turned off."""
     if not enabled:
         return None
-    try:
-        from meetcheck.media.identity import IdentityEncoder
-    except ImportError:
-        _warn_once("identity", "meetcheck.media.identity is missing: channels carry no marks")
-        return None
+    from meetcheck.media.identity import IdentityEncoder
+
     encoder = IdentityEncoder(code)
 
     def apply(pcm: np.ndarray, start_sample: int) -> np.ndarray:
-        out = encoder.apply(pcm, start_sample)
-        return np.asarray(out, dtype=np.float32)
+        return np.asarray(encoder.apply(pcm, start_sample), dtype=np.float32)
 
     return apply
 
 
-def identity_available() -> bool:
-    try:
-        import meetcheck.media.identity  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def programme(code: str, seconds: float, seed: int | None = None) -> np.ndarray:
     """The generated test programme for a channel (float32 mono, 48 kHz)."""
-    try:
-        from meetcheck.media.programme import generate_programme
-    except ImportError:
-        _warn_once("programme", "meetcheck.media.programme is missing: using a plain programme")
-        return fallback_programme(code, seconds, seed)
+    from meetcheck.media.programme import generate_programme
+
     pcm = generate_programme(code, seconds, sample_rate=SAMPLE_RATE, seed=seed)
     return np.ascontiguousarray(pcm, dtype=np.float32).reshape(-1)
 
 
-def fallback_programme(code: str, seconds: float, seed: int | None = None) -> np.ndarray:
-    """A plain speech-like signal: voiced syllables (harmonics under a moving pitch) and
-    pauses, about -24 dBFS while active; different per channel code."""
-    rng = np.random.default_rng(zlib.crc32(code.encode()) + (seed or 0))
-    n = int(seconds * SAMPLE_RATE)
-    out = np.zeros(n, dtype=np.float32)
-    pos = int(0.05 * SAMPLE_RATE)
-    f0_base = rng.uniform(100, 210)
-    while pos < n:
-        length = int(rng.uniform(0.12, 0.3) * SAMPLE_RATE)
-        t = np.arange(length) / SAMPLE_RATE
-        f0 = f0_base * (1 + 0.15 * np.sin(2 * np.pi * rng.uniform(1, 3) * t + rng.uniform(0, 6)))
-        phase = 2 * np.pi * np.cumsum(f0) / SAMPLE_RATE
-        voiced = sum(np.sin(k * phase) / k**1.2 for k in range(1, 16))
-        env = np.sin(np.pi * np.arange(length) / length) ** 2
-        syl = (0.09 * env * voiced).astype(np.float32)
-        end = min(n, pos + length)
-        out[pos:end] += syl[: end - pos]
-        pos = end + int(rng.choice([0.03, 0.06, 0.1, 0.45]) * SAMPLE_RATE)
-    return out
-
-
-# -- readers ---------------------------------------------------------------------------
 class ArrayLoopReader:
     """Loops over an in-memory programme."""
 
