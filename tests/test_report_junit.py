@@ -7,7 +7,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
-from test_report_support import SCRIPT, run_json
+from report_support import SCRIPT, run_json
 
 from meetcheck.report.junit import render
 

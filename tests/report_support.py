@@ -1,7 +1,7 @@
 """Shared helpers for the report tests: a plugins directory whose checks end in every
 status, a profile that extends the shipped speaker profile, and real CLI runs.
 
-Named ``test_report_*`` to sit with the tests it serves; it defines no tests itself.
+Imported by the test_report_* modules; it defines no tests itself.
 """
 
 from __future__ import annotations
