@@ -15,7 +15,10 @@ interfaces of the namespace), prints **one JSON line** on stdout and exits.
 Exit status: 0 when the page reported, 1 when it did not (timeout, Chromium died, page
 error; the JSON line then has ``error``), 2 when not in a loopback-only namespace.
 Chromium always ends with the driver: it runs in its own process group, which is
-terminated (then killed) in a ``finally``; a hard ``--timeout`` bounds the whole run.
+terminated (then killed) in a ``finally``; ``--timeout`` (60 s) bounds the run, and a
+watchdog thread kills everything 15 s later if even the teardown hangs. ``--pid`` in the
+command above is the last resort: when the driver (pid 1 there) dies, so does Chromium.
+Plain ``unshare -n python tests/browser_whep_driver.py`` works too.
 """
 
 from __future__ import annotations
@@ -321,8 +324,14 @@ async def run(args: argparse.Namespace, out: dict[str, Any]) -> None:
         out.setdefault("access_log", list(access.records))
         if "page" not in out:
             out["partial"] = partial
-        await server.stop()
-        await page_runner.cleanup()
+        # A failing teardown is reported on its own (the test checks it is empty), so that
+        # it neither hides the page's findings nor goes unnoticed.
+        errors = out.setdefault("teardown_errors", [])
+        for what, step in (("server.stop", server.stop), ("page server", page_runner.cleanup)):
+            try:
+                await asyncio.wait_for(step(), 10)
+            except Exception as exc:  # recorded; the rest of the teardown still runs
+                errors.append(f"{what}: {type(exc).__name__}: {exc}")
         access_logger.removeHandler(access)
 
 

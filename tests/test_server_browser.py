@@ -150,6 +150,7 @@ def preflights(out: dict[str, Any], code: str) -> list[str]:
 # -- the tests ---------------------------------------------------------------------------
 def test_runs_in_a_loopback_only_namespace(browser):
     assert browser["interfaces"] == ["lo"]
+    assert browser["teardown_errors"] == []
     page = browser["page"]
     assert urlsplit(page["page_origin"]).hostname == LOOPBACK
     assert urlsplit(page["server"]).hostname == LOOPBACK
