@@ -184,14 +184,14 @@ def test_plugins_dir_environment_variable_runs(
     assert statuses(report) == {"demo.env": "PASS"}
 
 
-def test_missing_plugins_dir_is_named_and_the_run_goes_on(workdir: Path) -> None:
+def test_missing_plugins_dir_is_bad_input(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = invoke("--plugins-dir", "nope", "check", "-q", "--only", "system.os")
-    assert result.exit_code == 0
-    assert (
-        "meetcheck: warning: plugin 'nope' failed to load: plugins directory does not exist"
-        in result.stderr
-    )
-    assert "system.os" in result.stdout
+    assert result.exit_code == 2
+    assert result.stderr == "meetcheck: error: nope: plugins directory does not exist\n"
+    monkeypatch.setenv("MEETCHECK_PLUGINS_DIR", "gone")
+    result = invoke("check", "-q", "--only", "system.os")
+    assert result.exit_code == 2
+    assert result.stderr == "meetcheck: error: gone: plugins directory does not exist\n"
 
 
 def test_entry_point_plugin_runs(workdir: Path, ep_site: Callable[[], Path]) -> None:

@@ -67,3 +67,34 @@ def test_meeting_url_error_is_redacted(tmp_path):
     assert result.exit_code == 2
     assert TOKEN not in result.output
     assert "cannot fetch meeting file" in result.output
+
+
+LOGGING_PLUGIN = f"""
+from meetcheck import Check, Finding, Status, hookimpl
+
+class Chatty(Check):
+    id, title, category = "t.chatty", "logs a link", "t"
+
+    async def run(self, ctx):
+        ctx.log.warning("could not reach https://rsi.example.org/join/{TOKEN}")
+        return Finding(Status.PASS, "done")
+
+@hookimpl
+def meetcheck_register_checks(register):
+    register(Chatty)
+"""
+
+
+def test_log_lines_are_redacted_unless_show_secrets(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "chatty.py").write_text(LOGGING_PLUGIN)
+    cmd = [sys.executable, "-m", "meetcheck", "check", "-q", "--only", "t.chatty"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"rsi.example.org/join/{mask(TOKEN)}" in proc.stderr
+    assert TOKEN not in proc.stderr
+    proc = subprocess.run([*cmd, "--show-secrets"], capture_output=True, text=True, cwd=tmp_path)
+    assert TOKEN in proc.stderr

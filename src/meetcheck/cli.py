@@ -6,8 +6,10 @@ Plugins load lazily, on first need, so ``meetcheck --help`` stays fast; heavy li
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,26 @@ class MeetcheckGroup(click.Group):
         except InputError as exc:
             click.echo(f"meetcheck: error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
+
+
+@contextlib.contextmanager
+def log_to_stderr(show_secrets: bool) -> Iterator[None]:
+    """Warnings from checks and libraries go to stderr, tokens redacted, during a run."""
+    import logging
+
+    from meetcheck.redact import RedactingFilter
+
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("meetcheck: %(levelname)s: %(name)s: %(message)s"))
+    if not show_secrets:
+        handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 def plugin_warnings(plugins: Any) -> None:
@@ -251,7 +273,8 @@ def run_check(
     checks = select_checks(plugins.checks(), profile, only, skip)
     runner = Runner(plugins, profile, participant, meeting, checks)
     runner.info.options.update(quiet=quiet, show_secrets=show_secrets)
-    report = run_sync(runner)
+    with log_to_stderr(show_secrets):
+        report = run_sync(runner)
     plugin_warnings(plugins)  # a run hook that raised
     data = report.redacted(show_secrets)
     problems = write_reports(data, targets, plugins.reporters())

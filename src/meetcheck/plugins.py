@@ -183,10 +183,9 @@ class Plugins:
 
     def _load_directory(self, directory: Path) -> None:
         if not directory.is_dir():
-            self.errors.append(
-                PluginError(str(directory), "to load", "plugins directory does not exist")
-            )
-            return
+            from meetcheck.errors import InputError
+
+            raise InputError(f"{directory}: plugins directory does not exist")
         for path in sorted(directory.glob("*.py")):
             name = path.stem
             if name.startswith("_") or self.pm.is_blocked(name):

@@ -6,6 +6,7 @@ line passes text through :func:`redact_text` unless the user asked for ``--show-
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
@@ -102,3 +103,12 @@ def redact_obj(obj: Any, show_secrets: bool = False) -> Any:
     if isinstance(obj, list | tuple):
         return [redact_obj(v) for v in obj]
     return obj
+
+
+class RedactingFilter(logging.Filter):
+    """Put on a log handler so no log line, ours or a library's, shows a token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact_text(record.getMessage())
+        record.args = None
+        return True

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.redact import RedactingFilter
 
 
 class _LogFormatter(logging.Formatter):
@@ -31,6 +32,7 @@ class _LogFormatter(logging.Formatter):
 def _configure_logging(verbose: bool) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogFormatter())
+    handler.addFilter(RedactingFilter())  # the access log redacts too; this covers the rest
     logger = logging.getLogger("meetcheck.server")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

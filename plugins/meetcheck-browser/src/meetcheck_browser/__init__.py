@@ -8,7 +8,6 @@ newest one, because that is the one the delegate can use on the day.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import platform
 import re
@@ -22,7 +21,9 @@ from typing import TYPE_CHECKING
 from meetcheck import Check, Finding, Measurement, Metric, Option, Severity, Status, hookimpl
 from meetcheck.check import Threshold
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # asyncio loads only when the check runs, so `meetcheck --help` stays fast
+    import asyncio
+
     from meetcheck.context import CheckContext
 
 __version__ = "0.1.0"
@@ -146,6 +147,8 @@ def _product_from_path(exe: Path) -> str:
 
 async def _run_version(exe: Path, timeout: float) -> str:
     """Run ``exe --version`` and return its output; kill it if it hangs."""
+    import asyncio
+
     proc = await asyncio.create_subprocess_exec(
         str(exe),
         "--version",
@@ -231,6 +234,8 @@ class BrowserVersion(Check):
                 REMEDIATION_MISSING,
                 [Measurement("browsers_found", 0)],
             )
+        import asyncio
+
         answers = await asyncio.gather(*(probe(e, opts["version_timeout"]) for e in exes))
         browsers = [a for a in answers if isinstance(a, Browser)]
         problems = [a for a in answers if isinstance(a, str)]
