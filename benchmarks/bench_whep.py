@@ -162,6 +162,7 @@ def listeners(base: str, pid: int, count: int, seconds: float, workers: int) -> 
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
+    rss_idle = rss_mb(pid)  # channels warmed by the first-frame runs, no session open
     barrier = ctx.Barrier(workers + 1)
     results = ctx.Queue()
     codes = [CHANNELS[i % len(CHANNELS)] for i in range(count)]
@@ -196,7 +197,10 @@ def listeners(base: str, pid: int, count: int, seconds: float, workers: int) -> 
     )
     print(f"  set-up of all players: {max(r['setup'] for r in rows):.1f} s")
     print(f"  server CPU: {100 * (cpu1 - cpu0) / (wall1 - wall0):.0f} % of one core")
-    print(f"  server RSS: {rss:.0f} MB ({after['sessions']['total']} sessions open)")
+    print(
+        f"  server RSS: {rss:.0f} MB ({after['sessions']['total']} sessions open), "
+        f"{rss_idle:.0f} MB with none: about {1024 * (rss - rss_idle) / count:.0f} KB a session"
+    )
     print(
         f"  RTP packets (whole session): {received} received, {lost} lost "
         f"({100 * lost / max(1, received + lost):.2f} %), "
