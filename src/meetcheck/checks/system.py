@@ -88,7 +88,10 @@ class Processor(Check):
                 unit="CPUs",
                 ok="{value} logical CPUs",
                 bad="only {value} logical CPUs (profile wants at least {limit})",
-                remediation="Use a computer with at least a dual-core processor for the meeting.",
+                remediation=(
+                    "This computer has few processor cores: close every other program during "
+                    "the meeting, or use a computer with more cores."
+                ),
             )
         ]
         load = load_average()
