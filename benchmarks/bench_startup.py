@@ -22,8 +22,10 @@ def main() -> None:
             t0 = time.perf_counter()
             subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
             times.append(time.perf_counter() - t0)
-        print(f"{name:<36} median {statistics.median(times) * 1000:6.0f} ms   "
-              f"min {min(times) * 1000:6.0f} ms   max {max(times) * 1000:6.0f} ms  ({runs} runs)")
+        print(
+            f"{name:<36} median {statistics.median(times) * 1000:6.0f} ms   "
+            f"min {min(times) * 1000:6.0f} ms   max {max(times) * 1000:6.0f} ms  ({runs} runs)"
+        )
 
 
 if __name__ == "__main__":
