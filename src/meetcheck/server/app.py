@@ -71,9 +71,10 @@ class ServerState:
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     base_url: str = ""  # set by MeetingServer once bound
     stun_port: int | None = None
+    stun_counters: Any = None  # the STUN responder's StunCounters, once it listens
     stun_host: str = ""
-    throughput: bool = False
-    links: Any = None  # (signer, roster) when the links module is mounted
+    throughput: Any = None  # ThroughputStats of the throughput endpoint
+    links: Any = None  # (signer, roster) of the personal links
     ice_addresses: tuple[str, ...] | None = None
 
     @property
@@ -199,11 +200,10 @@ def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dic
             entry["token"] = token
         channels[src.code] = entry
     doc["channels"] = channels
-    if state.throughput:
-        doc["throughput"] = {
-            "download_url": base + "/throughput/download",
-            "upload_url": base + "/throughput/upload",
-        }
+    doc["throughput"] = {
+        "download_url": base + "/throughput/download",
+        "upload_url": base + "/throughput/upload",
+    }
     doc["meetcheck"] = {
         "server": f"meetcheck serve {__version__}",
         "health_url": base + "/healthz",
@@ -281,7 +281,8 @@ def health(state: ServerState) -> dict[str, Any]:
         },
     }
     if state.stun_port is not None:
-        data["stun"] = {"port": state.stun_port}
+        data["stun"] = {"port": state.stun_port, **state.stun_counters.as_dict()}
+    data["throughput"] = state.throughput.as_dict()
     return data
 
 
@@ -298,9 +299,7 @@ async def _index(request: web.Request) -> web.Response:
         f"<td><code>{e(base)}/whep/{e(s.code)}</code></td></tr>"
         for s in state.channels.sources.values()
     )
-    extra = ""
-    if state.throughput:
-        extra += f"<li>Throughput: <code>{e(base)}/throughput/download?bytes=N</code></li>"
+    extra = f"<li>Throughput: <code>{e(base)}/throughput/download?bytes=N</code></li>"
     stun = state.stun_url(base)
     if stun:
         extra += f"<li>STUN: <code>{e(stun)}</code></li>"
@@ -320,7 +319,7 @@ td{{padding:.2em .8em}}</style>
 
 # -- the other parts (modules of this package) -----------------------------------------
 def _mount_throughput(app: web.Application, state: ServerState) -> None:
-    from meetcheck.server.throughput import setup_throughput
+    from meetcheck.server.throughput import THROUGHPUT_STATS, setup_throughput
 
     setup_throughput(
         app,
@@ -328,7 +327,7 @@ def _mount_throughput(app: web.Application, state: ServerState) -> None:
         max_download_bytes=state.config.max_download_bytes,
         max_upload_bytes=state.config.max_upload_bytes,
     )
-    state.throughput = True
+    state.throughput = app[THROUGHPUT_STATS]
 
 
 def _mount_links(app: web.Application, state: ServerState) -> None:
@@ -465,6 +464,7 @@ class MeetingServer:
                 f"cannot listen for STUN on udp {host} port {cfg.stun_port}: {exc.strerror or exc}"
             ) from None
         self.state.stun_port = self._stun.port
+        self.state.stun_counters = self._stun.counters
         public = urlsplit(cfg.public_url).hostname if cfg.public_url else ""
         self.state.stun_host = public or urlsplit(self.state.base_url).hostname or host
 
@@ -543,7 +543,7 @@ class MeetingServer:
 
     def demo_link(self, email: str = "") -> str:
         """A fresh personal link for a roster participant (the first by default), or ""
-        when the links module is not installed or the roster is empty."""
+        before the server starts or when the roster is empty."""
         if self.state is None or self.state.links is None:
             return ""
         signer, roster = self.state.links

@@ -208,14 +208,6 @@ def encode_message(
     return head + bytes(body) + _ATTR_HEADER.pack(ATTR_FINGERPRINT, 4) + struct.pack("!I", crc)
 
 
-def is_stun(data: bytes) -> bool:
-    """Cheap first test (RFC 5389 section 6/7.3): length, top two bits, length field."""
-    if len(data) < HEADER_LENGTH or data[0] & 0xC0:
-        return False
-    length = struct.unpack_from("!H", data, 2)[0]
-    return length % 4 == 0 and len(data) == HEADER_LENGTH + length
-
-
 def decode_message(data: bytes) -> StunMessage:
     """Parse and validate a datagram; raise :class:`StunDecodeError` if it is not STUN.
 
