@@ -107,3 +107,12 @@ def test_bad_usage_exits_2_with_one_line(tmp_path, monkeypatch, args, message):
 def test_click_usage_error_is_exit_2():
     result = CliRunner().invoke(cli, ["check", "--role", "boss"])
     assert result.exit_code == 2
+
+
+def test_dash_output_means_the_terminal(status_plugins, tmp_path):
+    result, report = run(status_plugins, tmp_path, ["t.pass"], "--format", "text", "-o", "-")
+    assert result.exit_code == 0
+    assert not (tmp_path / "-").exists()
+    # the text report on stdout carries the verdict; it is not repeated as an extra line
+    assert result.output.count("Verdict: READY") == 1
+    assert "[ok] PASS    t.pass" in result.output

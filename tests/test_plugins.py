@@ -75,7 +75,11 @@ def listing(*args: str, env: dict[str, str] | None = None) -> dict:
     result = invoke(*args, "plugins", "--json", env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    return {"plugins": {p["name"]: p for p in data["plugins"]}, "errors": data["errors"]}
+    return {
+        "plugins": {p["name"]: p for p in data["plugins"]},
+        "checks": {c["id"]: c for c in data["checks"]},
+        "errors": data["errors"],
+    }
 
 
 def json_run(
@@ -675,6 +679,11 @@ def test_plugins_command_lists_everything(
     assert rows["epdemo"]["source"] == "entrypoint"
     assert rows["checks.system"]["source"] == "builtin"
     assert "text" in rows["report.text"]["reporters"]
+    cpu = data["checks"]["system.cpu"]  # what a profile author needs to write thresholds
+    assert cpu["metrics"]["cpu_count"] == {"unit": "CPUs", "higher_is_worse": False}
+    assert cpu["category"] == "system" and cpu["remediation"]
+    assert data["checks"]["system.network"]["options"]["fail_kinds"]["default"] == ["cellular"]
+    assert data["checks"]["demo.hello"]["title"] == "Check demo.hello"
     assert {(e["plugin"], e["stage"]) for e in data["errors"]} >= {
         ("broken", "to import"),
         ("epbroken", "to import"),

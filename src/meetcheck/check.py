@@ -167,19 +167,27 @@ class Check:
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
-        """Plain-data description for `meetcheck plugins --json` and reports."""
+        """What a profile author needs to know: ids, metrics with direction, options."""
         return {
             "id": cls.id,
             "title": cls.title,
             "category": cls.category,
             "severity": cls.severity.value,
+            "remediation": cls.remediation,
             "metrics": {
                 k: {"unit": m.unit, "higher_is_worse": m.higher_is_worse}
                 for k, m in cls.metrics.items()
             },
-            "options": sorted(cls.options),
+            "options": {
+                k: {"default": o.default, "description": o.description}
+                for k, o in cls.options.items()
+            },
             "depends_on": list(cls.depends_on),
         }
+
+    @classmethod
+    def option_defaults(cls) -> dict[str, Any]:
+        return {k: o.default for k, o in cls.options.items()}
 
 
 def validate_check_class(cls: Any) -> None:

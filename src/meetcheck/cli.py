@@ -247,7 +247,6 @@ def run_check(
     strict: bool = False,
     show_secrets: bool = False,
     quiet: bool = False,
-    extra_plugins: tuple[Any, ...] = (),
 ) -> int:
     """Validate inputs, run the checks, write the reports; returns the exit code.
 
@@ -263,10 +262,10 @@ def run_check(
     plugin_warnings(plugins)
     profile, meeting = _load_inputs(plugins, profile_ref, meeting_ref)
     if participant.timezone:
-        from meetcheck.meeting import _zone
-        from meetcheck.tomlfile import Validator
+        from meetcheck.meeting import find_zone, unknown_zone
 
-        _zone(Validator("--timezone"), (), participant.timezone)
+        if find_zone(participant.timezone) is None:
+            raise InputError(f"--timezone: {unknown_zone(participant.timezone)}")
     if participant.audio and not Path(participant.audio).is_file():
         raise InputError(f"--audio {participant.audio}: file not found")
     targets = plan_outputs(formats, outputs, plugins.reporters())
@@ -280,7 +279,7 @@ def run_check(
     problems = write_reports(data, targets, plugins.reporters())
     for p in problems:
         click.echo(f"meetcheck: error: {p}", err=True)
-    if any(path for _, path in targets):
+    if ("text", None) not in targets:  # the verdict in one line unless the text report shows it
         click.echo(f"Verdict: {report.verdict}", err=True)
     if problems:
         return EXIT_USAGE
@@ -310,7 +309,8 @@ def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
         )
     errors = [e.to_dict() for e in plugins.errors]
     if as_json:
-        click.echo(json.dumps({"plugins": rows, "errors": errors}, indent=2))
+        checks = [c.describe() for c in plugins.checks().values()]
+        click.echo(json.dumps({"plugins": rows, "checks": checks, "errors": errors}, indent=2))
         return
     for row in rows:
         click.echo(f"{row['name']} {row['version']} ({row['source']})")

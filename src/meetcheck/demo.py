@@ -73,7 +73,7 @@ def demo(
                 link=server.demo_link(),
                 audio=str(audio),
             )
-            formats, outputs = ["text", "html"], [None, output]
+            formats, outputs = ["text", "html"], ["-", output]  # text to the terminal
             if json_path:
                 formats.append("json")
                 outputs.append(json_path)
@@ -84,7 +84,7 @@ def demo(
                 meeting_url,
                 profile_ref,
                 formats=tuple(formats),
-                outputs=tuple(o or "-" for o in outputs),
+                outputs=tuple(outputs),
                 quiet=quiet,
             )
     click.echo(f"HTML report: {output}", err=True)

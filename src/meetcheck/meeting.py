@@ -79,12 +79,25 @@ class Meeting:
         }
 
 
-def _zone(v: Validator, path: tuple[str, ...], name: Any) -> ZoneInfo:
-    v.expect(path, name, "string")
+def find_zone(name: str) -> ZoneInfo | None:
+    """An IANA time zone by name, or None when there is no such zone."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        v.fail(path, f"unknown time zone {name!r} (use an IANA name such as Europe/Zurich)")
+        return None
+
+
+def unknown_zone(name: Any) -> str:
+    return f"unknown time zone {name!r} (use an IANA name such as Europe/Zurich)"
+
+
+def expect_zone(v: Validator, path: tuple[str, ...], name: Any) -> ZoneInfo:
+    """A time zone read from a TOML file: an unknown one fails naming file and key."""
+    v.expect(path, name, "string")
+    zone = find_zone(name)
+    if zone is None:
+        v.fail(path, unknown_zone(name))
+    return zone
 
 
 def _when(v: Validator, path: tuple[str, ...], value: Any, zone: ZoneInfo) -> dt.datetime:
@@ -127,7 +140,7 @@ def parse_meeting(raw: dict[str, Any], source: str) -> Meeting:
         v.fail(("name",), "missing: every meeting file needs a name")
     v.expect(("name",), name, "string")
     tzname = raw.get("timezone", "UTC")
-    zone = _zone(v, ("timezone",), tzname)
+    zone = expect_zone(v, ("timezone",), tzname)
     m = Meeting(name=name, source=source, timezone=tzname)
 
     sessions = raw.get("sessions", [])
@@ -136,7 +149,7 @@ def parse_meeting(raw: dict[str, Any], source: str) -> Meeting:
         p = ("sessions", str(i))
         v.expect(p, s, "table")
         v.known_keys(p, s, SESSION_KEYS)
-        sz = _zone(v, p + ("timezone",), s["timezone"]) if "timezone" in s else zone
+        sz = expect_zone(v, p + ("timezone",), s["timezone"]) if "timezone" in s else zone
         for k in ("start", "end"):
             if k not in s:
                 v.fail(p + (k,), "missing")

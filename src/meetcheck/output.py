@@ -18,14 +18,15 @@ def plan_outputs(
 ) -> list[tuple[str, str | None]]:
     """Pair the i-th --format with the i-th -o; an -o alone takes its format from its suffix.
 
-    ``None`` as the path means stdout; only one format may go there.
+    ``None`` as the path (or ``-o -``) means stdout; only one format may go there.
     """
     by_ext = {r.extension: name for name, r in reporters.items()}
     targets: list[tuple[str, str | None]] = []
     for i, fmt in enumerate(formats):
         if fmt not in reporters:
             raise InputError(f"--format {fmt}: unknown format (known: {', '.join(reporters)})")
-        targets.append((fmt, outputs[i] if i < len(outputs) else None))
+        path = outputs[i] if i < len(outputs) else None
+        targets.append((fmt, None if path == "-" else path))
     for path in outputs[len(formats) :]:
         fmt = by_ext.get(Path(path).suffix.lower())
         if fmt is None:
@@ -58,7 +59,7 @@ def write_reports(
     problems = []
     for fmt, path in targets:
         text = reporters[fmt].render(data)
-        if path is None or path == "-":
+        if path is None:
             click.echo(text, nl=False)
             continue
         try:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from meetcheck.redact import redact_text
-
 ROLES = ("primary", "alternate", "listener", "interpreter")
 
 
@@ -21,7 +19,6 @@ class Participant:
     audio: str | None = None  # path of an audio file standing in for the microphone
     timezone: str | None = None  # IANA name; None means the machine's local zone
 
-    def summary(self, show_secrets: bool = False) -> dict[str, Any]:
-        data = asdict(self)
-        data["link"] = redact_text(self.link, show_secrets)
-        return data
+    def summary(self) -> dict[str, Any]:
+        """As the report keeps it; reporters redact the link on output."""
+        return asdict(self)

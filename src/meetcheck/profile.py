@@ -77,7 +77,7 @@ def _unlisted(check: type[Check], data: dict[str, Any]) -> CheckSettings:
         id=check.id,
         required=False,
         timeout=float(defaults.get("timeout", DEFAULT_TIMEOUT_S)),
-        options={k: o.default for k, o in check.options.items()},
+        options=check.option_defaults(),
     )
 
 
@@ -276,7 +276,7 @@ def _build(
             )
             for m, spec in section.get("thresholds", {}).items()
         }
-        options = {k: o.default for k, o in cls.options.items()}
+        options = cls.option_defaults()
         options.update(section.get("options", {}))
         checks[cid] = CheckSettings(
             id=cid,

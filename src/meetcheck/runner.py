@@ -256,7 +256,7 @@ class Runner:
             "started_at": self.info.started_at.isoformat(),
             "finished_at": finished.isoformat(),
             "duration_s": round((finished - self.info.started_at).total_seconds(), 3),
-            "participant": self.info.participant.summary(show_secrets=True),
+            "participant": self.info.participant.summary(),
             "meeting": self.info.meeting.summary() if self.info.meeting else None,
             "profile": {
                 "name": profile.name,

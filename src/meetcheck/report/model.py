@@ -52,10 +52,6 @@ class Report:
     def verdict(self) -> str:
         return self.data["verdict"]
 
-    @property
-    def results(self) -> list[dict[str, Any]]:
-        return self.data["results"]
-
     def redacted(self, show_secrets: bool = False) -> dict[str, Any]:
         """The form every reporter writes: links and tokens hidden unless asked."""
         return redact_obj(self.data, show_secrets)

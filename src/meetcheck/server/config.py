@@ -386,9 +386,9 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
     if "name" in m:
         cfg.meeting_name = _str(v, ("meeting", "name"), m["name"])
     if "timezone" in m:
-        from meetcheck.meeting import _zone
+        from meetcheck.meeting import expect_zone
 
-        _zone(v, ("meeting", "timezone"), m["timezone"])
+        expect_zone(v, ("meeting", "timezone"), m["timezone"])
         cfg.timezone = m["timezone"]
     if "hosts" in m:
         cfg.hosts = _strings(v, ("meeting", "hosts"), m["hosts"])
