@@ -53,6 +53,10 @@ upload_url = "http://127.0.0.1:8080/throughput/upload"
 [registration]
 delegation_deadline = 2020-11-18
 speaker_deadline = 2020-11-20
+
+[meetcheck]
+identity_channels = ["floor", "fr"]
+health_url = "http://127.0.0.1:8080/healthz"
 """
 
 
@@ -68,6 +72,7 @@ def test_full_meeting_file_parses(tmp_path):
     assert m.channels["fr"].label == "Français"
     assert m.registration["speaker_deadline"] == dt.date(2020, 11, 20)
     assert "s3cret" not in str(m.summary())
+    assert m.server_info["identity_channels"] == ["floor", "fr"]
 
 
 @pytest.mark.parametrize(
@@ -95,6 +100,8 @@ def test_full_meeting_file_parses(tmp_path):
         ),
         (lambda t: t.replace("[echo]", "[echo\n"), "invalid TOML"),
         (lambda t: t.replace('hosts = ["rsi', 'hosts = [1, "rsi'), "platform.hosts.0: expected"),
+        (lambda t: t.replace('["floor", "fr"]', '["floor", "de"]'),
+         "meetcheck.identity_channels.1: no channel 'de'"),
     ],
 )
 def test_bad_meeting_file_one_line_exit_2(tmp_path, change, message):

@@ -260,9 +260,9 @@ def test_meeting_file_is_valid_and_points_at_everything(server):
     assert "127.0.0.1" in meeting.hosts
     assert meeting.ice_servers[0].urls == [f"stun:127.0.0.1:{server.stun_port}"]
     assert meeting.sessions
-    if "download_url" in meeting.throughput:
-        r = requests.get(meeting.throughput["download_url"] + "?bytes=1000", timeout=5)
-        assert r.status_code == 200 and len(r.content) == 1000
+    assert sorted(meeting.server_info["identity_channels"]) == sorted(meeting.channels)
+    r = requests.get(meeting.throughput["download_url"] + "?bytes=1000", timeout=5)
+    assert r.status_code == 200 and len(r.content) == 1000
     # the same file at the short path, and through load_meeting's own URL reader
     assert load_meeting(server.base_url + "/meeting.toml").name == meeting.name
     assert server.meeting_toml().count("[channels.") == len(server.config.channels)

@@ -64,6 +64,8 @@ class Meeting:
     channels: dict[str, Channel] = field(default_factory=dict)
     throughput: dict[str, str] = field(default_factory=dict)
     registration: dict[str, Any] = field(default_factory=dict)
+    # What `meetcheck serve` says about itself (identity_channels, health_url, ...).
+    server_info: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """What reports show of the meeting: no credentials."""
@@ -238,6 +240,14 @@ def parse_meeting(raw: dict[str, Any], source: str) -> Meeting:
             reg["registration_url"],
             ("http://", "https://"),
         )
+    info = raw.get("meetcheck", {})
+    v.expect(("meetcheck",), info, "table")
+    if "identity_channels" in info:
+        v.expect(("meetcheck", "identity_channels"), info["identity_channels"], "array")
+        for i, code in enumerate(info["identity_channels"]):
+            if code not in m.channels:
+                v.fail(("meetcheck", "identity_channels", str(i)), f"no channel {code!r}")
+    m.server_info = dict(info)
     return m
 
 
