@@ -33,6 +33,11 @@ def meetcheck_register_checks(register):
 """
 
 
+def meetcheck_cmd(plugins_dir: Path, *args: str) -> list[str]:
+    """`python -m meetcheck --plugins-dir DIR check ARGS`, to run as a real process."""
+    return [sys.executable, "-m", "meetcheck", "--plugins-dir", str(plugins_dir), "check", *args]
+
+
 def write_profile(path: Path, body: str, extends: str | None = None) -> Path:
     head = f'extends = "{extends}"\n' if extends else ""
     path.write_text(head + 'name = "test"\nversion = "1"\n' + textwrap.dedent(body))

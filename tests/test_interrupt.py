@@ -3,11 +3,10 @@
 import json
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
-from conftest import write_profile
+from conftest import meetcheck_cmd, write_profile
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -17,13 +16,8 @@ def test_signal_writes_partial_report(status_plugins, tmp_path, sig):
         '[defaults]\nrequired = true\ntimeout = 60\n[checks."t.pass"]\n[checks."t.slow"]\n',
     )
     out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
-    cmd = [
-        sys.executable,
-        "-m",
-        "meetcheck",
-        "--plugins-dir",
-        str(status_plugins),
-        "check",
+    cmd = meetcheck_cmd(
+        status_plugins,
         "--profile",
         str(profile),
         "--only",
@@ -38,7 +32,7 @@ def test_signal_writes_partial_report(status_plugins, tmp_path, sig):
         "text",
         "-o",
         str(out_html),
-    ]
+    )
     proc = subprocess.Popen(
         cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path
     )

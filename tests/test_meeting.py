@@ -100,8 +100,10 @@ def test_full_meeting_file_parses(tmp_path):
         ),
         (lambda t: t.replace("[echo]", "[echo\n"), "invalid TOML"),
         (lambda t: t.replace('hosts = ["rsi', 'hosts = [1, "rsi'), "platform.hosts.0: expected"),
-        (lambda t: t.replace('["floor", "fr"]', '["floor", "de"]'),
-         "meetcheck.identity_channels.1: no channel 'de'"),
+        (
+            lambda t: t.replace('["floor", "fr"]', '["floor", "de"]'),
+            "meetcheck.identity_channels.1: no channel 'de'",
+        ),
     ],
 )
 def test_bad_meeting_file_one_line_exit_2(tmp_path, change, message):

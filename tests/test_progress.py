@@ -3,17 +3,13 @@
 import os
 import pty
 import subprocess
-import sys
+
+from conftest import meetcheck_cmd
 
 
 def run_progress(status_plugins, tmp_path, tty: bool) -> str:
-    cmd = [
-        sys.executable,
-        "-m",
-        "meetcheck",
-        "--plugins-dir",
-        str(status_plugins),
-        "check",
+    cmd = meetcheck_cmd(
+        status_plugins,
         "--only",
         "t.pass",
         "--only",
@@ -22,7 +18,7 @@ def run_progress(status_plugins, tmp_path, tty: bool) -> str:
         "json",
         "-o",
         "r.json",
-    ]
+    )
     if not tty:
         return subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path).stderr
     master, slave = pty.openpty()
