@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from meetcheck.check import Finding, Measurement, Status, Threshold
 from meetcheck.errors import SkipCheck
+from meetcheck.report.plain import number
 
 if TYPE_CHECKING:  # keep `meetcheck --help` fast: built-in checks import this module
     import asyncio
@@ -87,9 +88,9 @@ class CheckContext:
             limit_value = th.fail if status is Status.FAIL else th.warn
             if limit_value is None:
                 limit_value = th.fail if th.fail is not None else th.warn
-            limit = _fmt(limit_value)
+            limit = number(limit_value)
         template = ok if status is Status.PASS else bad
-        message = template.format(value=_fmt(value), unit=unit, limit=limit)
+        message = template.format(value=number(value), unit=unit, limit=limit)
         if th is None:
             message += " (no threshold in profile)"
         return Finding(
@@ -99,9 +100,3 @@ class CheckContext:
             measurements=[Measurement(metric, value, unit), *(extra or [])],
             threshold=th,
         )
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
-    return str(value)

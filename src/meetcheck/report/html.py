@@ -14,6 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.report.plain import number, show_value
 from meetcheck.report.reporter import Reporter
 
 if TYPE_CHECKING:
@@ -37,28 +38,6 @@ VERDICT_MEANING = {
 # Order of the "what to fix" list: what blocks the meeting first.
 FIX_ORDER = {"FAIL": 0, "ERROR": 1, "TIMEOUT": 2, "WARN": 3, "SKIPPED": 4}
 GAUGE_WIDTH = 320.0
-
-
-def number(value: Any) -> str:
-    """Readable numbers: three significant digits, no exponent for large values."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if not math.isfinite(value):
-        return str(value)
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
-
-
-def show_value(value: Any) -> str:
-    """A measurement value of any JSON type as short text."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(show_value(v) for v in value) or "(none)"
-    return number(value)
 
 
 def show_time(value: Any) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.report.plain import finding_details
 from meetcheck.report.reporter import Reporter
 
 # Characters XML 1.0 cannot carry at all (ANSI escapes, NUL, ...): ElementTree would
@@ -39,23 +40,6 @@ def _properties(parent: ET.Element, values: dict[str, Any]) -> None:
         _sub(props, "property", name=name, value=value)
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(_show(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def _value(m: dict[str, Any]) -> str:
-    unit = f" {m['unit']}" if m["unit"] else ""
-    return f"{m['name']}={_show(m['value'])}{unit}"
-
-
 def findings_text(result: dict[str, Any]) -> str:
     """Plain-text account of a check, as a CI log would show it."""
     lines = []
@@ -63,16 +47,7 @@ def findings_text(result: dict[str, Any]) -> str:
         lines.append(result["reason"])
     for f in result["findings"]:
         lines.append(f"{f['status']}: {f['message']}")
-        if f["measurements"]:
-            lines.append("  measured: " + "; ".join(_value(m) for m in f["measurements"]))
-        t = f.get("threshold")
-        if t:
-            op = ">" if t["direction"] == "higher_is_worse" else "<"
-            limits = [f"{k} {op} {_show(t[k])}" for k in ("warn", "fail") if t.get(k) is not None]
-            source = f" [{t['source']}]" if t.get("source") else ""
-            lines.append(f"  threshold: {', '.join(limits)} {t['unit']}".rstrip() + source)
-        if f["status"] != "PASS" and f["remediation"]:
-            lines.append(f"  fix: {f['remediation']}")
+        lines += ["  " + line for line in finding_details(f)]
     if result["status"] in ("ERROR", "TIMEOUT") and result["remediation"]:
         lines.append(f"fix: {result['remediation']}")
     return "\n".join(lines)

@@ -6,26 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.report.plain import finding_details
 from meetcheck.report.reporter import Reporter
 
 SYMBOL = {"PASS": "ok", "WARN": "!!", "FAIL": "XX", "ERROR": "ER", "TIMEOUT": "TO",
           "SKIPPED": "--"}  # fmt: skip
-
-
-def _value(m: dict[str, Any]) -> str:
-    v = m["value"]
-    if isinstance(v, float):
-        v = f"{v:.3g}"
-    return f"{m['name']}={v}{(' ' + m['unit']) if m['unit'] else ''}"
-
-
-def _threshold(t: dict[str, Any] | None) -> str:
-    if not t:
-        return ""
-    op = ">" if t["direction"] == "higher_is_worse" else "<"
-    parts = [f"{k} {op} {t[k]:g}" for k in ("warn", "fail") if t.get(k) is not None]
-    src = f" [{t['source']}]" if t.get("source") else ""
-    return f"threshold: {', '.join(parts)} {t['unit']}".rstrip() + src
 
 
 def render(data: dict[str, Any]) -> str:
@@ -43,14 +28,7 @@ def render(data: dict[str, Any]) -> str:
             lines.append(f"      {r['reason']}")
         for f in r["findings"]:
             lines.append(f"      {f['message']}")
-            values = "; ".join(_value(m) for m in f["measurements"])
-            if values:
-                lines.append(f"        measured: {values}")
-            th = _threshold(f.get("threshold"))
-            if th:
-                lines.append(f"        {th}")
-            if f["remediation"]:
-                lines.append(f"        fix: {f['remediation']}")
+            lines += [f"        {line}" for line in finding_details(f)]
         if r["status"] in ("ERROR", "TIMEOUT") and r["remediation"]:
             lines.append(f"        fix: {r['remediation']}")
     env = data["environment"]
