@@ -1,6 +1,7 @@
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,17 @@ def meetcheck_register_checks(register):
     register(make("t.boom", "PASS", boom=True))
     register(make("t.slow", "PASS", sleep=30))
 """
+
+
+def run_async(coro_or_fn: Any, timeout: float = 30.0) -> Any:
+    """Run a coroutine (or a coroutine function) on a fresh loop, with a hard timeout."""
+    import asyncio
+
+    async def guarded() -> Any:
+        coro = coro_or_fn() if callable(coro_or_fn) else coro_or_fn
+        return await asyncio.wait_for(coro, timeout)
+
+    return asyncio.run(guarded())
 
 
 def meetcheck_cmd(plugins_dir: Path, *args: str) -> list[str]:

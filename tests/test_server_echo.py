@@ -11,18 +11,12 @@ import aiohttp
 import numpy as np
 import pytest
 import requests
+from conftest import run_async as run
 
 from meetcheck.server.app import serve_in_thread
 from meetcheck.server.client import EchoClient, EndpointError, tone
 from meetcheck.server.config import ServerConfig
 from meetcheck.server.echo import BINARY_TRAILER, echo_reply
-
-
-def run(coro, timeout: float = 30.0):
-    async def guarded():
-        return await asyncio.wait_for(coro, timeout)
-
-    return asyncio.run(guarded())
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from conftest import run_async as run
 
 from meetcheck.server.links import (
     LEEWAY,
@@ -32,10 +32,6 @@ MEETING = "Committee on Examples, 12th session"
 ANA = LinkParticipant("Ana Example", "ana.example@example.org", "Examplia", "primary")
 BOB = LinkParticipant("Bob Sample", "bob@example.org", "Samplestan", "alternate")
 EVIL = LinkParticipant("<script>alert(1)</script>", "x@example.org", "A&B <b>", "listener")
-
-
-def run(coro_fn: Callable[[], Awaitable[Any]]) -> Any:
-    return asyncio.run(asyncio.wait_for(coro_fn(), 20))
 
 
 def later(**kw: float) -> datetime:

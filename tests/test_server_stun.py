@@ -7,13 +7,13 @@ import os
 import socket
 import struct
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aioice
 import aioice.ice
 import pytest
 from aioice import stun as ref
+from conftest import run_async as run
 
 from meetcheck.server.stun import (
     MAGIC_COOKIE,
@@ -28,10 +28,6 @@ from meetcheck.server.stun import (
 )
 
 LOOP = "127.0.0.1"
-
-
-def run(coro_fn: Callable[[], Awaitable[Any]]) -> Any:
-    return asyncio.run(asyncio.wait_for(coro_fn(), 20))
 
 
 async def exchange(

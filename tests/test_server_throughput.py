@@ -10,7 +10,7 @@ import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -18,14 +18,11 @@ import aiohttp
 import pytest
 import requests
 from aiohttp import web
+from conftest import run_async as run
 
 from meetcheck.server.throughput import BUFFER_BYTES, THROUGHPUT_STATS, setup_throughput
 
 MB = 1_000_000
-
-
-def run(coro_fn: Callable[[], Awaitable[Any]], timeout: float = 60) -> Any:
-    return asyncio.run(asyncio.wait_for(coro_fn(), timeout))
 
 
 def make_app(**kw: Any) -> web.Application:

@@ -16,6 +16,7 @@ import aiohttp
 import numpy as np
 import pytest
 import requests
+from conftest import run_async as run
 
 from meetcheck.media.identity import IdentityDecoder, mark_offset_s
 from meetcheck.meeting import load_meeting, parse_meeting
@@ -24,13 +25,6 @@ from meetcheck.server.client import EndpointError, WhepClient
 from meetcheck.server.config import ChannelConfig, ServerConfig
 
 TOKEN = "test-bearer-token-0123456789"
-
-
-def run(coro, timeout: float = 30.0):
-    async def guarded():
-        return await asyncio.wait_for(coro, timeout)
-
-    return asyncio.run(guarded())
 
 
 @pytest.fixture(scope="module")
