@@ -120,6 +120,14 @@ participants = [{ name = "A. Delegate", email = "a@example.org", role = "alterna
             "[meeting]\nsessions = [{start = 2020-11-25T12:00:00, end = 2020-11-25T10:00:00}]\n",
             "meeting.sessions.0.end",
         ),
+        (
+            '[meeting]\nice_servers = [{urls = ["turn:127.0.0.1:3478"]}]\n',
+            "meeting.ice_servers.0.username: missing",
+        ),
+        (
+            '[meeting]\nice_servers = [{urls = ["http://127.0.0.1"]}]\n',
+            "meeting.ice_servers.0.urls.0: expected a URL starting with stun:",
+        ),
         ('[links]\nparticipants = [{name = "x"}]\n', "links.participants.0.email: missing"),
         ("[nope]\n", "nope: unknown key"),
         ("[server\n", "invalid TOML"),

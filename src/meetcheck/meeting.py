@@ -134,8 +134,10 @@ def _endpoint(v: Validator, raw: dict[str, Any], key: str) -> tuple[str, str]:
     return url, token
 
 
-def parse_meeting(raw: dict[str, Any], source: str) -> Meeting:
-    v = Validator(source)
+def parse_meeting(raw: dict[str, Any], source: str, prefix: tuple[str, ...] = ()) -> Meeting:
+    """Validate a meeting table; ``prefix`` is its key path when it sits inside another
+    file (``meetcheck serve``'s ``[meeting]``), so errors name the right key."""
+    v = Validator(source, prefix)
     v.known_keys((), raw, TOP_KEYS)
     name = raw.get("name")
     if name is None:

@@ -85,10 +85,12 @@ def is_number(value: Any) -> bool:
 class Validator:
     """Collects the first problem with a location, raising it as an InputError."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, prefix: tuple[str, ...] = ()) -> None:
         self.source = redact_text(source)
+        self.prefix = prefix  # where the validated table sits inside the file
 
     def fail(self, path: tuple[str, ...], message: str) -> NoReturn:
+        path = self.prefix + path
         where = keypath(*path) if path else "(top level)"
         raise InputError(f"{self.source}: {where}: {message}")
 

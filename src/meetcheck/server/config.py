@@ -62,7 +62,6 @@ is one line naming the file and the key, raised as :class:`meetcheck.errors.Inpu
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import re
 from dataclasses import dataclass, field, replace
@@ -70,7 +69,7 @@ from pathlib import Path
 from typing import Any
 
 from meetcheck.errors import InputError
-from meetcheck.meeting import CHANNEL_CODE
+from meetcheck.meeting import CHANNEL_CODE, parse_meeting
 from meetcheck.participant import ROLES
 from meetcheck.tomlfile import Validator, is_number, load_toml
 
@@ -98,8 +97,6 @@ LIMIT_KEYS = {
 AUDIO_KEYS = {"identity", "programme_seconds", "seed", "opus_bitrate"}
 CHANNEL_KEYS = {"label", "source", "identity", "identity_code"}
 MEETING_KEYS = {"name", "timezone", "hosts", "sessions", "ice_servers"}
-SESSION_KEYS = {"title", "start", "end", "timezone"}
-ICE_KEYS = {"urls", "username", "credential"}
 LINK_KEYS = {"secret", "ttl_hours", "participants"}
 PARTICIPANT_KEYS = {"name", "email", "delegation", "role"}
 
@@ -385,32 +382,14 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
     m = _section(v, raw, "meeting", MEETING_KEYS)
     if "name" in m:
         cfg.meeting_name = _str(v, ("meeting", "name"), m["name"])
-    if "timezone" in m:
-        from meetcheck.meeting import expect_zone
-
-        expect_zone(v, ("meeting", "timezone"), m["timezone"])
-        cfg.timezone = m["timezone"]
     if "hosts" in m:
         cfg.hosts = _strings(v, ("meeting", "hosts"), m["hosts"])
-    if "sessions" in m:
-        v.expect(("meeting", "sessions"), m["sessions"], "array")
-        for i, sess in enumerate(m["sessions"]):
-            p = ("meeting", "sessions", str(i))
-            v.expect(p, sess, "table")
-            v.known_keys(p, sess, SESSION_KEYS)
-            for k in ("start", "end"):
-                if k not in sess:
-                    v.fail(p + (k,), "missing")
-                if not isinstance(sess[k], dt.datetime | str):
-                    v.fail(p + (k,), "expected a date-time such as 2020-11-25T10:00:00")
-        cfg.sessions = [dict(x) for x in m["sessions"]]
-    if "ice_servers" in m:
-        v.expect(("meeting", "ice_servers"), m["ice_servers"], "array")
-        for i, srv in enumerate(m["ice_servers"]):
-            p = ("meeting", "ice_servers", str(i))
-            v.expect(p, srv, "table")
-            v.known_keys(p, srv, ICE_KEYS)
-        cfg.ice_servers = [dict(x) for x in m["ice_servers"]]
+    # The rest is a meeting file's own keys: validate them as a meeting file does.
+    fragment = {k: m[k] for k in ("timezone", "sessions", "ice_servers") if k in m}
+    parse_meeting({"name": cfg.meeting_name, **fragment}, source, prefix=("meeting",))
+    cfg.timezone = m.get("timezone", cfg.timezone)
+    cfg.sessions = [dict(x) for x in m.get("sessions", [])]
+    cfg.ice_servers = [dict(x) for x in m.get("ice_servers", [])]
 
     links = _section(v, raw, "links", LINK_KEYS)
     if "secret" in links:
