@@ -14,7 +14,7 @@ from email.utils import formatdate
 import pytest
 
 from meetcheck.check import Status
-from meetcheck.checks.clock import ClockOffset, describe, estimate_offset, host_url
+from meetcheck.checks.system.clock import ClockOffset, describe, estimate_offset, host_url
 from meetcheck.report.model import CheckResult
 from meetcheck.testing import assert_status, make_meeting, measurement, run_check_async
 

@@ -1,4 +1,4 @@
-"""system.network: the default-route interface and its kind, against fake sysfs/procfs trees
+"""network.interface: the default-route interface and its kind, against fake sysfs/procfs trees
 whose answer we know, and once against this machine."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from meetcheck.check import Status
-from meetcheck.checks.netif import KINDS, NetworkConnection, classify, default_interfaces
+from meetcheck.checks.network.interface import KINDS, NetworkInterface, classify, default_interfaces
 from meetcheck.cli import cli
 from meetcheck.testing import assert_status, measurement, run_check_sync
 
@@ -165,10 +165,10 @@ def test_no_route_tables_and_no_default_route(tmp_path: Path) -> None:
     assert default_interfaces(procfs) == []
 
 
-def fake_check(sysfs: Path, procfs: Path) -> type[NetworkConnection]:
+def fake_check(sysfs: Path, procfs: Path) -> type[NetworkInterface]:
     """The real check pointed at a fake tree (the runner instantiates the class itself)."""
     return type(
-        "FakeTreeNetwork", (NetworkConnection,), {"sysfs_root": sysfs, "procfs_root": procfs}
+        "FakeTreeNetwork", (NetworkInterface,), {"sysfs_root": sysfs, "procfs_root": procfs}
     )
 
 
@@ -224,16 +224,16 @@ def test_offline_warns(tmp_path: Path, sysfs: Path) -> None:
 
 def test_unknown_kind_in_profile_is_rejected_before_running(tmp_path: Path) -> None:
     profile = tmp_path / "p.toml"
-    profile.write_text('[checks."system.network".options]\nwarn_kinds = ["wired", "wi-fi"]\n')
+    profile.write_text('[checks."network.interface".options]\nwarn_kinds = ["wired", "wi-fi"]\n')
     result = CliRunner().invoke(cli, ["profiles", "validate", str(profile)])
     assert result.exit_code == 2
     assert (
-        f"{profile}: checks.\"system.network\".options.warn_kinds: unknown value 'wi-fi'"
+        f"{profile}: checks.\"network.interface\".options.warn_kinds: unknown value 'wi-fi'"
         in result.output
     )
 
 
 def test_this_machine_gives_a_known_kind() -> None:
-    result = run_check_sync(NetworkConnection)
+    result = run_check_sync(NetworkInterface)
     assert result.status in (Status.PASS, Status.WARN, Status.FAIL), result.reason
     assert measurement(result, "kind") in KINDS

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from meetcheck.check import Status
-from meetcheck.checks import schedule
-from meetcheck.checks.schedule import Schedule, overlaps_night
+from meetcheck.checks.system import schedule
+from meetcheck.checks.system.schedule import Schedule, overlaps_night
 from meetcheck.report.model import CheckResult
 from meetcheck.testing import assert_status, measurement, run_check_sync
 

@@ -8,8 +8,9 @@ import platform
 import pytest
 
 from meetcheck.check import Status
-from meetcheck.checks import system
-from meetcheck.checks.system import OperatingSystem, Processor
+from meetcheck.checks.system import cpu as system
+from meetcheck.checks.system.cpu import Processor
+from meetcheck.checks.system.device import OperatingSystem
 from meetcheck.testing import assert_status, measurement, run_check_sync
 
 

@@ -37,8 +37,8 @@ BAD = {
         'checks."system.cpu".required: expected boolean',
     ),
     "wrong_type_list_item": (
-        '[checks."system.network".options]\nwarn_kinds = ["wifi", 3]\n',
-        'checks."system.network".options.warn_kinds: item 1 should be str',
+        '[checks."network.interface".options]\nwarn_kinds = ["wifi", 3]\n',
+        'checks."network.interface".options.warn_kinds: item 1 should be str',
     ),
     "warn_looser_lower_is_worse": (
         '[checks."system.cpu".thresholds.cpu_count]\nwarn = 1\nfail = 2\n',
@@ -157,7 +157,7 @@ def test_extends_a_shipped_profile_by_name(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["checks"]["system.clock"]["thresholds"]["offset_s"]["warn"] == 10
     assert data["checks"]["system.clock"]["thresholds"]["offset_s"]["fail"] == 300
-    assert data["checks"]["system.network"]["options"]["fail_kinds"] == ["cellular"]
+    assert data["checks"]["network.interface"]["options"]["fail_kinds"] == ["cellular"]
     validate = CliRunner().invoke(cli, ["profiles", "validate", child])
     assert validate.exit_code == 0 and "ok:" in validate.stdout
 

@@ -87,7 +87,7 @@ def _at_least_as_strict(strict: Profile, loose: Profile) -> list[str]:
 
 
 def _flagged(profile: Profile) -> tuple[set[str], set[str]]:
-    options = profile.checks["system.network"].options
+    options = profile.checks["network.interface"].options
     fail = set(options["fail_kinds"])
     return fail, fail | set(options["warn_kinds"])
 
@@ -132,4 +132,4 @@ def test_show_prints_resolved_values() -> None:
     assert data["digest"].startswith("sha256:")
     as_json = CliRunner().invoke(cli, ["profiles", "show", "--json", "un-rsi-listener"])
     listener = json.loads(as_json.stdout)
-    assert listener["checks"]["system.network"]["options"]["fail_kinds"] == []
+    assert listener["checks"]["network.interface"]["options"]["fail_kinds"] == []

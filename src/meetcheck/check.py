@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -125,15 +125,59 @@ class Measurement:
         return {"name": self.name, "value": self.value, "unit": self.unit}
 
 
+Facts = Iterable[Measurement] | Mapping[str, Any]
+
+
+def _facts(facts: Facts | None) -> list[Measurement]:
+    """Measurements from a list, or from a ``{name: value}`` mapping of unitless facts."""
+    if facts is None:
+        return []
+    if isinstance(facts, Mapping):
+        return [Measurement(k, v) for k, v in facts.items()]
+    return list(facts)
+
+
 @dataclass
 class Finding:
-    """One conclusion of a check, with what was measured and what decided it."""
+    """One conclusion of a check, with what was measured and what decided it.
+
+    Build it with :meth:`passed`, :meth:`warn` or :meth:`fail`; a WARN or FAIL without a
+    ``fix`` gets the check's own ``remediation`` from the runner.
+    """
 
     status: Status
     message: str
     remediation: str = ""
     measurements: list[Measurement] = field(default_factory=list)
     threshold: Threshold | None = None
+
+    @classmethod
+    def passed(
+        cls, message: str, *, facts: Facts | None = None, threshold: Threshold | None = None
+    ) -> Finding:
+        return cls(Status.PASS, message, "", _facts(facts), threshold)
+
+    @classmethod
+    def warn(
+        cls,
+        message: str,
+        *,
+        fix: str = "",
+        facts: Facts | None = None,
+        threshold: Threshold | None = None,
+    ) -> Finding:
+        return cls(Status.WARN, message, fix, _facts(facts), threshold)
+
+    @classmethod
+    def fail(
+        cls,
+        message: str,
+        *,
+        fix: str = "",
+        facts: Facts | None = None,
+        threshold: Threshold | None = None,
+    ) -> Finding:
+        return cls(Status.FAIL, message, fix, _facts(facts), threshold)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,17 +194,28 @@ class Check:
 
     Class attributes are the check's public, stable description. ``run`` returns one
     finding or several; raising marks the check ERROR, ``ctx.skip()`` marks it SKIPPED.
+    The category is the id's prefix (``network`` for ``network.stun``).
     """
 
     id: ClassVar[str] = ""
     title: ClassVar[str] = ""
     category: ClassVar[str] = ""
     severity: ClassVar[Severity] = Severity.MEDIUM
-    description: ClassVar[str] = ""
     remediation: ClassVar[str] = ""
     metrics: ClassVar[dict[str, Metric]] = {}
     options: ClassVar[dict[str, Option]] = {}
     depends_on: ClassVar[tuple[str, ...]] = ()
+    #: Modules the check imports; the runner imports them in a thread before any check
+    #: starts, so a slow first import never blocks the event loop other checks time on.
+    imports: ClassVar[tuple[str, ...]] = ()
+    #: The check measures time (round trips, delays): it runs only beside other timing
+    #: checks, never beside checks that might block the event loop.
+    timing: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("category") and isinstance(cls.id, str) and "." in cls.id:
+            cls.category = cls.id.split(".", 1)[0]
 
     async def run(self, ctx: CheckContext) -> Finding | Sequence[Finding]:
         raise NotImplementedError
@@ -174,6 +229,7 @@ class Check:
             "category": cls.category,
             "severity": cls.severity.value,
             "remediation": cls.remediation,
+            "timing": cls.timing,
             "metrics": {
                 k: {"unit": m.unit, "higher_is_worse": m.higher_is_worse}
                 for k, m in cls.metrics.items()
@@ -190,6 +246,9 @@ class Check:
         return {k: o.default for k, o in cls.options.items()}
 
 
+BUILTIN_PACKAGE = "meetcheck.checks."
+
+
 def validate_check_class(cls: Any) -> None:
     """Reject a malformed check at registration, so the error names the plugin."""
     if not (isinstance(cls, type) and issubclass(cls, Check)):
@@ -201,5 +260,32 @@ def validate_check_class(cls: Any) -> None:
         )
     if not cls.title:
         raise ValueError(f"check {cls.id} has no title")
-    if not cls.category:
-        raise ValueError(f"check {cls.id} has no category")
+    prefix = cls.id.split(".", 1)[0]
+    if cls.category != prefix:
+        raise ValueError(
+            f"check {cls.id} has category {cls.category!r}; the category is the id's prefix "
+            f"{prefix!r} (leave it out)"
+        )
+    module = getattr(cls, "__module__", "")
+    if module.startswith(BUILTIN_PACKAGE):
+        family = module.removeprefix(BUILTIN_PACKAGE).split(".", 1)[0]
+        if family != prefix:
+            raise ValueError(
+                f"check {cls.id} lives in {module}; built-in checks live in "
+                f"meetcheck.checks.{prefix}"
+            )
+
+
+def register_checks(*checks: type[Check]) -> Callable[..., None]:
+    """The ``meetcheck_register_checks`` hook for a family, declared in one line::
+
+    meetcheck_register_checks = register_checks(OperatingSystem, Processor)
+    """
+    from meetcheck.hookimpl import hookimpl
+
+    @hookimpl
+    def meetcheck_register_checks(register: Callable[[type[Check]], None]) -> None:
+        for check in checks:
+            register(check)
+
+    return meetcheck_register_checks

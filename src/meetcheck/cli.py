@@ -1,15 +1,17 @@
-"""The ``meetcheck`` command line.
+"""The ``meetcheck`` command line: the top-level group and its global options.
 
-Plugins load lazily, on first need, so ``meetcheck --help`` stays fast; heavy libraries
-(aiortc, av, numpy) are imported only inside the checks and commands that use them.
+Every command, built-in or not, is registered by a plugin through
+``meetcheck_register_commands`` (one module each in ``meetcheck.commands``). Plugins load
+on first need, and heavy libraries (aiortc, av, numpy) only inside the commands and
+checks that use them, so ``meetcheck --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
-from collections.abc import Iterator
+import traceback
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,32 @@ import click
 
 from meetcheck import __version__
 from meetcheck.errors import InputError
-from meetcheck.verdict import EXIT_USAGE
+from meetcheck.verdict import EXIT_NOT_READY, EXIT_USAGE
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class CommandSet(click.Group):
+    """This invocation's commands; a name is taken once, and the plugin that took it is
+    remembered so a crash in the command can be blamed on it."""
+
+    def __init__(self) -> None:
+        super().__init__("meetcheck")
+        self.owners: dict[str, str] = {}
+        self.adding_for = ""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name or ""
+        if name in self.commands:
+            raise ValueError(
+                f"command {name!r} is already provided by plugin {self.owners[name]!r}"
+            )
+        super().add_command(cmd, name)
+        self.owners[name] = self.adding_for
+
+
 class MeetcheckGroup(click.Group):
-    """A click group that adds plugin commands and turns InputError into exit code 2."""
+    """Commands come from plugins; InputError becomes exit 2 with one line."""
 
     def plugins(self, ctx: click.Context) -> Any:
         root = ctx.find_root()
@@ -36,28 +57,25 @@ class MeetcheckGroup(click.Group):
             blocked = parse_blocked(params.get("plugin") or ())
             dirs = [Path(d) for d in params.get("plugins_dir") or ()]
             plugins = Plugins(blocked=blocked, plugins_dirs=dirs)
-            extra = click.Group()
-            plugins.call("meetcheck_register_commands", cli=extra)
+            commands = CommandSet()
+            plugins.register_commands(commands)
             root.obj["plugins"] = plugins
-            root.obj["extra"] = extra
+            root.obj["commands"] = commands
         return root.obj["plugins"]
 
-    def _extra(self, ctx: click.Context) -> click.Group:
+    def _commands(self, ctx: click.Context) -> CommandSet:
         try:
             self.plugins(ctx)
-        except InputError:
-            return click.Group()
-        return ctx.find_root().obj["extra"]
+        except InputError as exc:  # a bad -p or plugins directory: no command can run
+            click.echo(f"meetcheck: error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        return ctx.find_root().obj["commands"]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = set(super().list_commands(ctx)) | set(self._extra(ctx).list_commands(ctx))
-        return sorted(names)
+        return sorted(set(super().list_commands(ctx)) | set(self._commands(ctx).commands))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        cmd = super().get_command(ctx, name)
-        if cmd is None:
-            cmd = self._extra(ctx).get_command(ctx, name)
-        return cmd
+        return super().get_command(ctx, name) or self._commands(ctx).get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -65,6 +83,21 @@ class MeetcheckGroup(click.Group):
         except InputError as exc:
             click.echo(f"meetcheck: error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            name = ctx.invoked_subcommand or ""
+            owner = self._commands(ctx).owners.get(name, "")
+            from meetcheck.plugins import _short_exc
+
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+            click.echo(
+                f"meetcheck: error: plugin {owner!r} failed in command {name!r}: "
+                f"{_short_exc(exc, where)}",
+                err=True,
+            )
+            ctx.exit(EXIT_NOT_READY)
 
 
 @contextlib.contextmanager
@@ -93,6 +126,11 @@ def plugin_warnings(plugins: Any) -> None:
         click.echo(f"meetcheck: warning: {error}", err=True)
 
 
+def plugins_of(ctx: click.Context) -> Any:
+    """The loaded plugins of this invocation, for a command's body."""
+    return cli.plugins(ctx)  # type: ignore[attr-defined]
+
+
 @click.group(cls=MeetcheckGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="meetcheck")
 @click.option(
@@ -101,7 +139,7 @@ def plugin_warnings(plugins: Any) -> None:
     multiple=True,
     metavar="no:NAME",
     is_eager=True,  # before --help, which lists plugin commands
-    help="Block a plugin by name (also MEETCHECK_DISABLE_PLUGINS=a,b).",
+    help="Block a plugin by name (also MEETCHECK_DISABLE_PLUGINS=a,b); anywhere on the line.",
 )
 @click.option(
     "--plugins-dir",
@@ -115,298 +153,32 @@ def cli(plugin: tuple[str, ...], plugins_dir: tuple[str, ...]) -> None:
     for a remote meeting with simultaneous interpretation."""
 
 
-def _load_inputs(plugins: Any, profile_ref: str, meeting_ref: str | None) -> tuple[Any, Any]:
-    from meetcheck.meeting import load_meeting
-    from meetcheck.profile import load_profile
-
-    profile = load_profile(profile_ref, plugins.checks())
-    meeting = load_meeting(meeting_ref) if meeting_ref else None
-    return profile, meeting
-
-
-@cli.command()
-@click.option("--meeting", "meeting_ref", metavar="FILE|URL", help="The meeting file.")
-@click.option(
-    "--profile",
-    "profile_ref",
-    default="un-rsi-speaker",
-    show_default=True,
-    metavar="NAME|PATH",
-    help="Shipped profile name or a profile file.",
-)
-@click.option("--link", default="", metavar="URL", help="Your personal meeting link.")
-@click.option("--name", default="", help="Your name, as registered.")
-@click.option("--email", default="", help="Your registered (personal) e-mail address.")
-@click.option("--delegation", default="", help="Your delegation or organisation.")
-@click.option(
-    "--role",
-    type=click.Choice(["primary", "alternate", "listener", "interpreter"]),
-    default="primary",
-    show_default=True,
-)
-@click.option(
-    "--mic",
-    is_flag=False,
-    flag_value="default",
-    default=None,
-    metavar="[DEVICE]",
-    help="Test the microphone (the default one, or DEVICE).",
-)
-@click.option(
-    "--audio",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="An audio file standing in for the microphone.",
-)
-@click.option("--timezone", default=None, help="Show times in this IANA zone.")
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="ID",
-    help="Run only these checks (id, category or glob; repeatable).",
-)
-@click.option("--skip", multiple=True, metavar="ID", help="Skip these checks (repeatable).")
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    metavar="FORMAT",
-    help="text, json, html, junit, or a plugin's format (repeatable, pairs with -o).",
-)
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="PATH",
-    help="Write the matching --format here (repeatable).",
-)
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
-@click.option("--show-secrets", is_flag=True, help="Do not redact tokens in links.")
-@click.option("-q", "--quiet", is_flag=True, help="No live progress on stderr.")
-@click.pass_context
-def check(
-    ctx: click.Context,
-    meeting_ref: str | None,
-    profile_ref: str,
-    link: str,
-    name: str,
-    email: str,
-    delegation: str,
-    role: str,
-    mic: str | None,
-    audio: str | None,
-    timezone: str | None,
-    only: tuple[str, ...],
-    skip: tuple[str, ...],
-    formats: tuple[str, ...],
-    outputs: tuple[str, ...],
-    strict: bool,
-    show_secrets: bool,
-    quiet: bool,
-) -> None:
-    """Run the self-test and write a readiness report."""
-    from meetcheck.participant import Participant
-
-    participant = Participant(
-        name=name,
-        email=email,
-        delegation=delegation,
-        role=role,
-        link=link,
-        mic=mic,
-        audio=audio,
-        timezone=timezone,
-    )
-    code = run_check(
-        ctx,
-        participant,
-        meeting_ref,
-        profile_ref,
-        only,
-        skip,
-        formats,
-        outputs,
-        strict=strict,
-        show_secrets=show_secrets,
-        quiet=quiet,
-    )
-    ctx.exit(code)
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """Move ``-p no:NAME`` given after the command to the front, as pytest accepts it."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg == "-p" and i + 1 < len(args) and args[i + 1].startswith("no:"):
+            front += [arg, args[i + 1]]
+            i += 2
+            continue
+        if arg.startswith("-pno:"):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
-def run_check(
-    ctx: click.Context,
-    participant: Any,
-    meeting_ref: str | None,
-    profile_ref: str,
-    only: tuple[str, ...] = (),
-    skip: tuple[str, ...] = (),
-    formats: tuple[str, ...] = (),
-    outputs: tuple[str, ...] = (),
-    *,
-    strict: bool = False,
-    show_secrets: bool = False,
-    quiet: bool = False,
-) -> int:
-    """Validate inputs, run the checks, write the reports; returns the exit code.
-
-    Shared by ``check`` and ``demo`` so both behave alike.
-    """
-    from meetcheck.output import plan_outputs, write_reports
-    from meetcheck.runner import Runner, run_sync, select_checks
-    from meetcheck.verdict import Verdict, exit_code
-
-    plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
-    plugins.checks()
-    plugins.reporters()
-    plugin_warnings(plugins)
-    profile, meeting = _load_inputs(plugins, profile_ref, meeting_ref)
-    if participant.timezone:
-        from meetcheck.meeting import find_zone, unknown_zone
-
-        if find_zone(participant.timezone) is None:
-            raise InputError(f"--timezone: {unknown_zone(participant.timezone)}")
-    if participant.audio and not Path(participant.audio).is_file():
-        raise InputError(f"--audio {participant.audio}: file not found")
-    targets = plan_outputs(formats, outputs, plugins.reporters())
-    checks = select_checks(plugins.checks(), profile, only, skip)
-    runner = Runner(plugins, profile, participant, meeting, checks)
-    runner.info.options.update(quiet=quiet, show_secrets=show_secrets)
-    with log_to_stderr(show_secrets):
-        report = run_sync(runner)
-    plugin_warnings(plugins)  # a run hook that raised
-    data = report.redacted(show_secrets)
-    problems = write_reports(data, targets, plugins.reporters())
-    for p in problems:
-        click.echo(f"meetcheck: error: {p}", err=True)
-    if ("text", None) not in targets:  # the verdict in one line unless the text report shows it
-        click.echo(f"Verdict: {report.verdict}", err=True)
-    if problems:
-        return EXIT_USAGE
-    return exit_code(Verdict(report.verdict), strict)
-
-
-@cli.command("plugins")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_context
-def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
-    """List loaded plugins with their versions, hooks, checks and reporters."""
-    plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
-    plugins.checks()
-    plugins.reporters()
-    rows = []
-    for info in sorted(plugins.info.values(), key=lambda i: (i.source != "builtin", i.name)):
-        rows.append(
-            {
-                "name": info.name,
-                "version": info.version,
-                "source": info.source,
-                "location": info.location,
-                "hooks": plugins.hooks_of(info.name),
-                "checks": info.checks,
-                "reporters": info.reporters,
-            }
-        )
-    errors = [e.to_dict() for e in plugins.errors]
-    if as_json:
-        checks = [c.describe() for c in plugins.checks().values()]
-        click.echo(json.dumps({"plugins": rows, "checks": checks, "errors": errors}, indent=2))
-        return
-    for row in rows:
-        click.echo(f"{row['name']} {row['version']} ({row['source']})")
-        click.echo(f"  hooks: {', '.join(row['hooks']) or '-'}")
-        if row["checks"]:
-            click.echo(f"  checks: {', '.join(row['checks'])}")
-        if row["reporters"]:
-            click.echo(f"  reporters: {', '.join(row['reporters'])}")
-    for e in plugins.errors:
-        click.echo(f"error: {e}")
-
-
-@cli.group()
-def profiles() -> None:
-    """List, show and validate profiles."""
-
-
-@profiles.command("list")
-def profiles_list() -> None:
-    """List the shipped profiles."""
-    from meetcheck.profile import shipped_profiles
-    from meetcheck.tomlfile import load_toml
-
-    for name, path in shipped_profiles().items():
-        raw = load_toml(str(path), "profile")
-        click.echo(f"{name:<24} {raw.get('version', ''):<8} {raw.get('description', '')}")
-
-
-@profiles.command("show")
-@click.argument("profile_ref", metavar="NAME|PATH")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def profiles_show(ctx: click.Context, profile_ref: str, as_json: bool) -> None:
-    """Print the fully resolved profile (after extends)."""
-    from meetcheck.profile import load_profile
-
-    plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
-    profile = load_profile(profile_ref, plugins.checks())
-    data = dict(profile.data)
-    data.pop("extends", None)
-    data["resolved_from"] = profile.chain
-    data["digest"] = profile.digest
-    if as_json:
-        click.echo(json.dumps(data, indent=2, default=str))
-    else:
-        import tomli_w
-
-        click.echo(tomli_w.dumps(data), nl=False)
-
-
-@profiles.command("validate")
-@click.argument("profile_refs", nargs=-1, required=True, metavar="NAME|PATH...")
-@click.pass_context
-def profiles_validate(ctx: click.Context, profile_refs: tuple[str, ...]) -> None:
-    """Validate profiles against the installed checks (exit 2 on the first bad one)."""
-    from meetcheck.profile import load_profile
-
-    plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
-    for ref in profile_refs:
-        profile = load_profile(ref, plugins.checks())
-        unlisted = sorted(set(plugins.checks()) - set(profile.checks))
-        note = f"; not mentioned (advisory): {', '.join(unlisted)}" if unlisted else ""
-        click.echo(
-            f"ok: {ref}: {profile.name} {profile.version}, {len(profile.checks)} checks{note}"
-        )
-
-
-@cli.group()
-def report() -> None:
-    """Work with saved reports."""
-
-
-@report.command("render")
-@click.argument("report_path", metavar="REPORT.json")
-@click.option("--format", "formats", multiple=True, metavar="FORMAT")
-@click.option("-o", "--output", "outputs", multiple=True, metavar="PATH")
-@click.pass_context
-def report_render(
-    ctx: click.Context, report_path: str, formats: tuple[str, ...], outputs: tuple[str, ...]
-) -> None:
-    """Re-render a saved JSON report in another format."""
-    from meetcheck.output import plan_outputs, write_reports
-    from meetcheck.report.load import load_report
-
-    plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
-    data = load_report(report_path)
-    targets = plan_outputs(formats, outputs, plugins.reporters())
-    problems = write_reports(data, targets, plugins.reporters())
-    for p in problems:
-        click.echo(f"meetcheck: error: {p}", err=True)
-    ctx.exit(EXIT_USAGE if problems else 0)
-
-
-def main() -> None:
+def main(args: Sequence[str] | None = None) -> None:
     """Console entry point."""
-    cli.main(prog_name="meetcheck")
+    argv = list(sys.argv[1:] if args is None else args)
+    cli.main(args=hoist_global_options(argv), prog_name="meetcheck")
 
 
 if __name__ == "__main__":  # pragma: no cover

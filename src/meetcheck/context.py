@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from meetcheck.check import Finding, Measurement, Status, Threshold
+from meetcheck.check import Check, Finding, Measurement, Metric, Status, Threshold
 from meetcheck.errors import SkipCheck
-from meetcheck.report.plain import number
+from meetcheck.readable import number
 
 if TYPE_CHECKING:  # keep `meetcheck --help` fast: built-in checks import this module
     import asyncio
@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # keep `meetcheck --help` fast: built-in checks import this m
     from meetcheck.meeting import Meeting
     from meetcheck.participant import Participant
     from meetcheck.profile import CheckSettings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -47,6 +49,9 @@ class CheckContext:
     shared: SharedState = field(default_factory=SharedState)
     results: dict[str, Any] = field(default_factory=dict)  # finished CheckResults by id
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("meetcheck.check"))
+    check: type[Check] = Check
+    #: Values of the command-line options plugins added (``meetcheck_add_options``).
+    cli_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def options(self) -> dict[str, Any]:
@@ -64,24 +69,57 @@ class CheckContext:
             self.skip(f"needs {what} (--meeting)")
         return self.meeting
 
+    async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking work (file reads, decoding, sysfs) in a thread, so the event loop
+        stays free for the checks that are timing something at this moment."""
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+    def _metric(self, metric: str) -> Metric:
+        declared = self.check.metrics.get(metric)
+        if declared is None:
+            known = ", ".join(self.check.metrics) or "none"
+            raise ValueError(
+                f"{self.check.id}: metric {metric!r} is not declared in "
+                f"{self.check.__name__}.metrics (declared: {known})"
+            )
+        return declared
+
     def judge(
         self,
         metric: str,
         value: float,
         *,
-        unit: str = "",
         ok: str,
         bad: str,
-        remediation: str,
+        fix: str | None = None,
+        note: str = "",
         extra: list[Measurement] | None = None,
+        fallback: Mapping[str, Any] | None = None,
+        remediation: str | None = None,
     ) -> Finding:
         """A finding for one numeric measurement judged against the profile's threshold.
 
-        ``ok``/``bad`` are message templates formatted with ``value``, ``unit`` and ``limit``.
-        With no threshold in the profile the value is reported as a PASS measurement.
+        ``ok``/``bad`` are message templates formatted with ``value``, ``unit`` and
+        ``limit``. The unit comes from the check's ``Metric``; ``fix`` defaults to the
+        check's remediation; ``note`` is appended to the message. ``fallback``
+        (``{"warn": .., "fail": .., "source": ..}``) applies when the profile sets no
+        threshold; with neither, the value is reported as a PASS measurement.
+        ``remediation`` is the older name of ``fix``.
         """
+        declared = self._metric(metric)
         th = self.threshold(metric)
-        unit = unit or (th.unit if th else "")
+        if th is None and fallback:
+            th = Threshold(
+                metric,
+                declared.unit,
+                declared.higher_is_worse,
+                warn=fallback.get("warn"),
+                fail=fallback.get("fail"),
+                source=str(fallback.get("source", "")),
+            )
+        unit = declared.unit
         status = th.evaluate(value) if th else Status.PASS
         limit = ""
         if th is not None:
@@ -90,13 +128,16 @@ class CheckContext:
                 limit_value = th.fail if th.fail is not None else th.warn
             limit = number(limit_value)
         template = ok if status is Status.PASS else bad
-        message = template.format(value=number(value), unit=unit, limit=limit)
+        message = " ".join(template.format(value=number(value), unit=unit, limit=limit).split())
+        if note:
+            message += f"; {note}"
         if th is None:
             message += " (no threshold in profile)"
+        remediation = "" if status is Status.PASS else (fix or remediation or self.check.remediation)
         return Finding(
             status=status,
             message=message,
-            remediation=remediation if status is not Status.PASS else "",
+            remediation=remediation,
             measurements=[Measurement(metric, value, unit), *(extra or [])],
             threshold=th,
         )

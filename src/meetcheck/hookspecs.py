@@ -54,10 +54,13 @@ def meetcheck_run_started(run: RunInfo) -> None:
 
 
 @hookspec
-def meetcheck_check_finished(result: CheckResult) -> None:
+def meetcheck_check_finished(run: RunInfo, result: CheckResult) -> None:
     """Called as each check ends (in completion order), for live progress.
 
-    :param result: the check's status, findings and duration.
+    :param run: the same object passed to ``meetcheck_run_started``; keep per-run state
+        in ``run.state[your_plugin_name]``, not in a module global.
+    :param result: a copy of the check's status, findings and duration: changing it does
+        not change the report.
     """
 
 

@@ -33,16 +33,18 @@ DEFAULT_PLUGINS_DIR = Path("plugins")
 
 BUILTIN_PLUGINS = (
     "meetcheck.checks.system",
-    "meetcheck.checks.netif",
-    "meetcheck.checks.clock",
-    "meetcheck.checks.schedule",
+    "meetcheck.checks.network",
     "meetcheck.report.text",
     "meetcheck.report.jsonreport",
     "meetcheck.report.html",
     "meetcheck.report.junit",
     "meetcheck.report.progress",
-    "meetcheck.demo",
-    "meetcheck.server.plugin",
+    "meetcheck.commands.check",
+    "meetcheck.commands.demo",
+    "meetcheck.commands.plugins",
+    "meetcheck.commands.profiles",
+    "meetcheck.commands.report",
+    "meetcheck.commands.serve",
 )
 
 
@@ -205,21 +207,28 @@ class Plugins:
             self._register(module, name, "directory", version, str(path))
 
     def _check_pending(self) -> None:
-        """Unregister plugins that implement hooks meetcheck does not define (often a typo)."""
+        """Unregister plugins that implement hooks meetcheck does not define (often a typo),
+        or that wrap a hook: meetcheck calls each implementation itself, so that one
+        plugin's failure never stops another's, and a wrapper would silently do nothing."""
         callers = {n: c for n, c in vars(self.pm.hook).items() if not n.startswith("_")}
         known = sorted(n for n, c in callers.items() if c.has_spec())
         problems: dict[str, list[str]] = {}
         rejected: dict[str, object] = {}
         for hook_name, caller in callers.items():
-            if caller.has_spec():
-                continue
             for impl in caller.get_hookimpls():
-                if impl.optionalhook:
+                code = getattr(impl.function, "__code__", None)
+                where = f" ({code.co_filename}, line {code.co_firstlineno})" if code else ""
+                if impl.hookwrapper or getattr(impl, "wrapper", False):
+                    problems.setdefault(impl.plugin_name, []).append(
+                        f"{hook_name} is a hook wrapper, which meetcheck does not support: "
+                        f"implement the hook plainly{where}"
+                    )
+                    rejected[impl.plugin_name] = impl.plugin
+                    continue
+                if caller.has_spec() or impl.optionalhook:
                     continue
                 close = difflib.get_close_matches(_stem(hook_name), map(_stem, known), n=1)
                 hint = f" (did you mean '{PROJECT}_{close[0]}'?)" if close else ""
-                code = getattr(impl.function, "__code__", None)
-                where = f" ({code.co_filename}, line {code.co_firstlineno})" if code else ""
                 problems.setdefault(impl.plugin_name, []).append(
                     f"unknown hook {hook_name!r}{hint}{where}"
                 )
@@ -286,6 +295,22 @@ class Plugins:
             except Exception as exc:
                 self.errors.append(PluginError(plugin, f"in {hook_name}", _short_exc(exc)))
         return dict(sorted(found.items()))
+
+    def register_commands(self, group: Any) -> None:
+        """Let every plugin add its commands to ``group``, built-ins first, so a plugin
+        that reuses a built-in command's name is the one refused."""
+        caller = self.pm.hook.meetcheck_register_commands
+        impls = sorted(caller.get_hookimpls(), key=lambda i: not self._is_builtin(i.plugin_name))
+        for impl in impls:
+            group.adding_for = impl.plugin_name
+            try:
+                impl.function(cli=group)
+            except Exception as exc:
+                error = PluginError(
+                    impl.plugin_name, "in meetcheck_register_commands", _short_exc(exc)
+                )
+                self.errors.append(error)
+        group.adding_for = ""
 
     def _is_builtin(self, name: str) -> bool:
         info = self.info.get(name)

@@ -8,13 +8,16 @@ profile's timeout. SIGINT/SIGTERM stop the run but keep what finished.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import datetime as dt
 import fnmatch
+import importlib
 import platform
 import signal
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +44,12 @@ class RunInfo:
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     interrupted: bool = False
     options: dict[str, Any] = field(default_factory=dict)  # quiet, show_secrets, ...
+    #: Values of the command-line options plugins added (``meetcheck_add_options``).
+    cli_options: dict[str, Any] = field(default_factory=dict)
+    #: Per-run state a plugin keeps between its hooks, under the plugin's own key.
+    state: dict[str, Any] = field(default_factory=dict)
+
+    __hash__ = object.__hash__  # one run is one object; hooks may key state on it
 
 
 def _matches(check: type[Check], pattern: str) -> bool:
@@ -57,8 +66,13 @@ def select_checks(
     profile: Profile,
     only: Sequence[str] = (),
     skip: Sequence[str] = (),
+    notes: list[str] | None = None,
 ) -> list[type[Check]]:
-    """The checks to run: enabled by the profile, narrowed by --only, minus --skip."""
+    """The checks to run: enabled by the profile, narrowed by --only, minus --skip.
+
+    A check chosen with --only brings the checks it depends on (each added is told in
+    ``notes``); one taken out with --skip stays out and its dependants are skipped.
+    """
     for flag, patterns in (("--only", only), ("--skip", skip)):
         for p in patterns:
             if not any(_matches(c, p) for c in checks.values()):
@@ -73,7 +87,17 @@ def select_checks(
         if not profile.settings_for(check).enabled:
             continue
         chosen.append(check)
-    return chosen
+    pending = list(chosen)
+    while pending:
+        for dep in pending.pop().depends_on:
+            needed = checks.get(dep)
+            if needed is None or needed in chosen or any(_matches(needed, p) for p in skip):
+                continue
+            chosen.append(needed)
+            pending.append(needed)
+            if notes is not None:
+                notes.append(f"also running {dep}: a selected check depends on it")
+    return sorted(chosen, key=lambda c: c.id)
 
 
 def _environment(plugins: Plugins) -> dict[str, Any]:
@@ -107,6 +131,52 @@ def _cyclic(checks: list[type[Check]]) -> set[str]:
     return bad
 
 
+class PhaseGate:
+    """Timing checks and the other checks never run at the same time.
+
+    A check that blocks the event loop, even for a few milliseconds, delays every timer
+    and socket read of the checks running beside it; a round trip measured then is wrong.
+    Timing checks (``Check.timing``) share the loop only with each other, and go first.
+    """
+
+    def __init__(self) -> None:
+        self._cond = asyncio.Condition()
+        self._running = {True: 0, False: 0}
+        self._waiting = {True: 0, False: 0}
+
+    @contextlib.asynccontextmanager
+    async def enter(self, timing: bool) -> AsyncIterator[None]:
+        other = not timing
+        async with self._cond:
+            self._waiting[timing] += 1
+            try:
+                await self._cond.wait_for(
+                    lambda: not self._running[other] and (timing or not self._waiting[True])
+                )
+            finally:
+                self._waiting[timing] -= 1
+            self._running[timing] += 1
+        try:
+            yield
+        finally:
+            async with self._cond:
+                self._running[timing] -= 1
+                self._cond.notify_all()
+
+
+def _import_all(modules: Iterable[str]) -> None:
+    for name in modules:
+        with contextlib.suppress(ImportError):  # the check itself reports what is missing
+            importlib.import_module(name)
+
+
+async def preload(checks: Iterable[type[Check]]) -> None:
+    """Import what the checks declare, in a thread, before the first check starts."""
+    modules = sorted({m for c in checks for m in c.imports})
+    if modules:
+        await asyncio.get_running_loop().run_in_executor(None, _import_all, modules)
+
+
 class Runner:
     def __init__(
         self,
@@ -115,13 +185,18 @@ class Runner:
         participant: Participant,
         meeting: Meeting | None,
         checks: Iterable[type[Check]],
+        given: dict[str, CheckResult] | None = None,
     ) -> None:
+        """``given`` stands in for the results of checks not in this run (the kit's way
+        to supply what a check under test depends on)."""
         self.plugins = plugins
         self.info = RunInfo(profile, participant, meeting, list(checks))
         self.shared = SharedState()
-        self.results: dict[str, CheckResult] = {}
+        self.given = dict(given or {})
+        self.results: dict[str, CheckResult] = dict(self.given)
         self._tasks: dict[str, asyncio.Task[CheckResult]] = {}
         self._cyclic = _cyclic(self.info.checks)
+        self._gate = PhaseGate()
 
     def _result(self, check: type[Check], status: Status, **kw: Any) -> CheckResult:
         settings = self.info.profile.settings_for(check)
@@ -136,20 +211,26 @@ class Runner:
             **kw,
         )
 
+    async def _dependency(self, check: type[Check], dep: str) -> str:
+        """Why ``check`` cannot run because of ``dep``, or "" when it can."""
+        task = self._tasks.get(dep)
+        if task is not None:
+            dep_result = await asyncio.shield(task)
+        elif dep in self.given:
+            dep_result = self.given[dep]
+        else:
+            return f"skipped because it depends on {dep}, which is not part of this run"
+        if dep_result.status not in (Status.PASS, Status.WARN):
+            return f"skipped because {dep} ended {dep_result.status.value}"
+        return ""
+
     async def _run_one(self, check: type[Check]) -> CheckResult:
         if check.id in self._cyclic:
             return self._result(check, Status.ERROR, reason="its depends_on forms a cycle")
         for dep in check.depends_on:
-            task = self._tasks.get(dep)
-            if task is None:
-                continue
-            dep_result = await asyncio.shield(task)
-            if dep_result.status not in (Status.PASS, Status.WARN):
-                return self._result(
-                    check,
-                    Status.SKIPPED,
-                    reason=f"skipped because {dep} ended {dep_result.status.value}",
-                )
+            why = await self._dependency(check, dep)
+            if why:
+                return self._result(check, Status.SKIPPED, reason=why)
         settings = self.info.profile.settings_for(check)
         ctx = CheckContext(
             settings=settings,
@@ -157,35 +238,52 @@ class Runner:
             meeting=self.info.meeting,
             shared=self.shared,
             results=self.results,
+            check=check,
+            cli_options=self.info.cli_options,
         )
-        t0 = time.perf_counter()
-        try:
-            out = await asyncio.wait_for(check().run(ctx), timeout=settings.timeout)
-        except SkipCheck as exc:
-            return self._result(
-                check, Status.SKIPPED, reason=str(exc), duration_s=time.perf_counter() - t0
-            )
-        except TimeoutError:
-            return self._result(
-                check,
-                Status.TIMEOUT,
-                duration_s=time.perf_counter() - t0,
-                reason=f"did not finish within {settings.timeout:g} s (profile timeout)",
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            return self._result(
-                check,
-                Status.ERROR,
-                duration_s=time.perf_counter() - t0,
-                reason=f"{type(exc).__name__}: {exc}",
-            )
-        duration = time.perf_counter() - t0
-        findings = [out] if isinstance(out, Finding) else list(out or [])
+        async with self._gate.enter(check.timing):
+            t0 = time.perf_counter()
+            try:
+                out = await asyncio.wait_for(check().run(ctx), timeout=settings.timeout)
+            except SkipCheck as exc:
+                return self._result(
+                    check, Status.SKIPPED, reason=str(exc), duration_s=time.perf_counter() - t0
+                )
+            except TimeoutError:
+                return self._result(
+                    check,
+                    Status.TIMEOUT,
+                    duration_s=time.perf_counter() - t0,
+                    reason=f"did not finish within {settings.timeout:g} s (profile timeout)",
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                return self._result(
+                    check,
+                    Status.ERROR,
+                    duration_s=time.perf_counter() - t0,
+                    reason=f"{type(exc).__name__}: {exc}",
+                )
+            duration = time.perf_counter() - t0
+        return self._judged(check, out, duration)
+
+    def _judged(self, check: type[Check], out: Any, duration: float) -> CheckResult:
+        """The result of what ``run`` returned, or an ERROR saying what it should return."""
+        if isinstance(out, Finding):
+            findings = [out]
+        elif isinstance(out, list | tuple):
+            findings = list(out)
+        else:
+            findings = [out]
         bad = [f for f in findings if not isinstance(f, Finding)]
         if bad or not findings:
-            why = f"returned {bad[0]!r}, expected Finding" if bad else "returned no findings"
+            why = (
+                f"run() returned {type(bad[0]).__name__} {bad[0]!r:.60}; return a Finding "
+                "(Finding.passed(...), .warn(...), .fail(...)) or a list of them"
+                if bad
+                else "run() returned no findings; return at least one Finding"
+            )
             return self._result(check, Status.ERROR, duration_s=duration, reason=why)
         illegal = [f.status for f in findings if f.status not in CHECK_STATUSES]
         if illegal:
@@ -195,6 +293,9 @@ class Runner:
                 duration_s=duration,
                 reason=f"a check may not set {illegal[0].value} itself",
             )
+        for f in findings:
+            if f.status is not Status.PASS and not f.remediation:
+                f.remediation = check.remediation
         status = max((f.status for f in findings), key=lambda s: s.rank)
         return self._result(check, status, findings=findings, duration_s=duration)
 
@@ -208,7 +309,8 @@ class Runner:
             self.results[check.id] = result
             raise
         self.results[check.id] = result
-        self.plugins.call("meetcheck_check_finished", result=result)
+        # A copy: a hook that changes it cannot make the report disagree with its verdict.
+        self.plugins.call("meetcheck_check_finished", run=self.info, result=copy.deepcopy(result))
         return result
 
     def _interrupt(self) -> None:
@@ -227,7 +329,9 @@ class Runner:
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
         try:
-            for check in self.info.checks:
+            await preload(self.info.checks)
+            # Timing checks first: they run together, before the others may block the loop.
+            for check in sorted(self.info.checks, key=lambda c: not c.timing):
                 self._tasks[check.id] = asyncio.create_task(self._guarded(check))
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         finally:

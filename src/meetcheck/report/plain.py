@@ -3,17 +3,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from meetcheck.readable import number
 
-def number(value: Any) -> str:
-    """Readable numbers: three significant digits, no exponent for large values."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, int) or not math.isfinite(value):
-        return str(value)
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+__all__ = ["finding_details", "measurement_text", "number", "show_value", "threshold_text"]
 
 
 def show_value(value: Any) -> str:

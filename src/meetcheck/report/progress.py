@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from meetcheck.hookimpl import hookimpl
@@ -12,43 +13,55 @@ if TYPE_CHECKING:
     from meetcheck.report.model import CheckResult, Report
     from meetcheck.runner import RunInfo
 
-_state: dict[str, object] = {"total": 0, "done": 0, "active": False, "secrets": False}
+KEY = "report.progress"
 
 
-def _write(text: str) -> None:
-    sys.stderr.write(text)
-    sys.stderr.flush()
+@dataclass
+class Progress:
+    """One run's progress line; kept on the run, so two runs never share a count."""
+
+    total: int
+    show_secrets: bool
+    done: int = 0
+
+    @staticmethod
+    def write(text: str) -> None:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def started(self, profile_name: str) -> None:
+        noun = "check" if self.total == 1 else "checks"
+        self.write(f"meetcheck: running {self.total} {noun} (profile {profile_name})\n")
+
+    def finished(self, result: CheckResult) -> None:
+        self.done += 1
+        worst = [f for f in result.findings if f.status is result.status]
+        msg = redact_text(worst[0].message if worst else result.reason, self.show_secrets)
+        line = f"[{self.done}/{self.total}] {result.status.value:<7} {result.id}  {msg}"
+        if sys.stderr.isatty():
+            end = "\n" if result.status.value != "PASS" else ""
+            self.write("\r\x1b[2K" + line[:200] + end)
+        else:
+            self.write(line + "\n")
 
 
 @hookimpl
 def meetcheck_run_started(run: RunInfo) -> None:
-    quiet = run.options.get("quiet", False)
-    _state.update(
-        total=len(run.checks),
-        done=0,
-        active=not quiet,
-        secrets=run.options.get("show_secrets", False),
-    )
-    if _state["active"]:
-        _write(f"meetcheck: running {len(run.checks)} checks (profile {run.profile.name})\n")
+    if run.options.get("quiet", False):
+        return
+    progress = Progress(len(run.checks), bool(run.options.get("show_secrets", False)))
+    run.state[KEY] = progress
+    progress.started(run.profile.name)
 
 
 @hookimpl
-def meetcheck_check_finished(result: CheckResult) -> None:
-    if not _state["active"]:
-        return
-    _state["done"] = int(_state["done"]) + 1  # type: ignore[call-overload]
-    worst = [f for f in result.findings if f.status is result.status]
-    msg = worst[0].message if worst else result.reason
-    msg = redact_text(msg, bool(_state["secrets"]))
-    line = f"[{_state['done']}/{_state['total']}] {result.status.value:<7} {result.id}  {msg}"
-    if sys.stderr.isatty():
-        _write("\r\x1b[2K" + line[:200] + ("\n" if result.status.value != "PASS" else ""))
-    else:
-        _write(line + "\n")
+def meetcheck_check_finished(run: RunInfo, result: CheckResult) -> None:
+    progress = run.state.get(KEY)
+    if progress is not None:
+        progress.finished(result)
 
 
 @hookimpl
 def meetcheck_run_finished(run: RunInfo, report: Report) -> None:
-    if _state["active"] and sys.stderr.isatty():
-        _write("\r\x1b[2K")
+    if KEY in run.state and sys.stderr.isatty():
+        Progress.write("\r\x1b[2K")

@@ -9,14 +9,12 @@ roots are class attributes so tests can point them at a fake tree.
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from meetcheck.check import Check, Finding, Measurement, Option, Severity, Status
+from meetcheck.check import Check, Finding, Option, Severity
 from meetcheck.context import CheckContext
-from meetcheck.hookimpl import hookimpl
 
 KINDS = ("wired", "wifi", "cellular", "vpn", "virtual", "unknown")
 # When a bridge or bond has several physical ports, report the least reliable one.
@@ -159,12 +157,21 @@ def classify(name: str, sysfs: Path, _depth: int = 0) -> Interface:
     return Interface(name, "unknown", f"link type {arphrd}, no hardware device found")
 
 
-class NetworkConnection(Check):
+def default_interface(procfs: Path, sysfs: Path) -> Interface | str:
+    """The classified default-route interface, or why there is none."""
+    names = default_interfaces(procfs)
+    if names:
+        return classify(names[0], sysfs)
+    if names == []:
+        return "no default route: is this computer online?"
+    return f"no routing table at {procfs / 'net'} on {platform.system()}"
+
+
+class NetworkInterface(Check):
     """Wi-Fi and mobile data lose packets in bursts; interpreters hear them as gaps."""
 
-    id = "system.network"
+    id = "network.interface"
     title = "Network connection type (Ethernet cable preferred)"
-    category = "system"
     severity = Severity.HIGH
     remediation = REMEDIATION["wifi"]
     options = {
@@ -187,40 +194,20 @@ class NetworkConnection(Check):
     procfs_root: ClassVar[Path] = Path("/proc")
 
     async def run(self, ctx: CheckContext) -> Finding:
-        names = default_interfaces(self.procfs_root)
-        if not names:
-            why = (
-                "no default route: is this computer online?"
-                if names == []
-                else f"no routing table at {self.procfs_root / 'net'} on {platform.system()}"
+        iface = await ctx.blocking(default_interface, self.procfs_root, self.sysfs_root)
+        if isinstance(iface, str):
+            return Finding.warn(
+                f"could not tell which network connection is in use ({iface})",
+                fix=REMEDIATION["unknown"],
+                facts={"kind": "unknown", "interface": ""},
             )
-            return Finding(
-                Status.WARN,
-                f"could not tell which network connection is in use ({why})",
-                REMEDIATION["unknown"],
-                [Measurement("kind", "unknown"), Measurement("interface", "")],
-            )
-        iface = classify(names[0], self.sysfs_root)
-        facts = [
-            Measurement("kind", iface.kind),
-            Measurement("interface", iface.name),
-            Measurement("evidence", iface.evidence),
-        ]
+        facts = {"kind": iface.kind, "interface": iface.name, "evidence": iface.evidence}
         label = {"wifi": "Wi-Fi", "vpn": "VPN/tunnel", "cellular": "mobile data"}.get(
             iface.kind, iface.kind
         )
         message = f"{iface.name}: {label} connection ({iface.evidence})"
         if iface.kind in ctx.options["fail_kinds"]:
-            return Finding(Status.FAIL, message, REMEDIATION[iface.kind], facts)
+            return Finding.fail(message, fix=REMEDIATION[iface.kind], facts=facts)
         if iface.kind in ctx.options["warn_kinds"]:
-            return Finding(Status.WARN, message, REMEDIATION[iface.kind], facts)
-        return Finding(Status.PASS, message, measurements=facts)
-
-
-CHECKS: list[type[Check]] = [NetworkConnection]
-
-
-@hookimpl
-def meetcheck_register_checks(register: Callable[[type[Check]], None]) -> None:
-    for check in CHECKS:
-        register(check)
+            return Finding.warn(message, fix=REMEDIATION[iface.kind], facts=facts)
+        return Finding.passed(message, facts=facts)

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity, Status
+from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
 from meetcheck.context import CheckContext
-from meetcheck.hookimpl import hookimpl
 
 if TYPE_CHECKING:
     import aiohttp
@@ -157,7 +156,6 @@ class ClockOffset(Check):
 
     id = "system.clock"
     title = "Computer clock compared with the meeting host"
-    category = "system"
     severity = Severity.MEDIUM
     remediation = (
         "Turn on 'Set time automatically' in your computer's date and time settings, "
@@ -184,48 +182,32 @@ class ClockOffset(Check):
             async with aiohttp.ClientSession(trust_env=True) as session:
                 est = await estimate_offset(_http_sampler(session, url, timeout), samples)
         except NoDate:
-            return Finding(
-                Status.WARN,
+            return Finding.warn(
                 f"{url} sent no usable Date header, so the clocks could not be compared",
-                "Nothing to do on your side; tell the meeting secretariat.",
-                [Measurement("host", url)],
+                fix="Nothing to do on your side; tell the meeting secretariat.",
+                facts={"host": url},
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return Finding(
-                Status.WARN,
+            return Finding.warn(
                 f"could not reach the meeting host {url} to compare clocks "
                 f"({type(exc).__name__}); this is not a fault of your computer",
-                "Check your internet connection; if the other network checks pass, "
+                fix="Check your internet connection; if the other network checks pass, "
                 "you can ignore this warning.",
-                [Measurement("host", url)],
+                facts={"host": url},
             )
         offset = est.offset
-        extra = [
-            Measurement("offset_signed_s", round(offset, 3), "s"),
-            Measurement("uncertainty_s", round(est.uncertainty, 3), "s"),
-            Measurement("min_rtt_ms", round(est.min_rtt * 1000, 1), "ms"),
-            Measurement("samples", est.samples),
-            Measurement("host", url),
-        ]
         text = describe(offset, est.uncertainty)
-        finding = ctx.judge(
+        return ctx.judge(
             "offset_s",
             round(abs(offset), 3),
-            unit="s",
             ok=text,
             bad=text + "; the limit is {limit} s",
-            remediation=self.remediation,
-            extra=extra,
+            note="" if est.consistent else "the host's Date headers were inconsistent, median used",
+            extra=[
+                Measurement("offset_signed_s", round(offset, 3), "s"),
+                Measurement("uncertainty_s", round(est.uncertainty, 3), "s"),
+                Measurement("min_rtt_ms", round(est.min_rtt * 1000, 1), "ms"),
+                Measurement("samples", est.samples),
+                Measurement("host", url),
+            ],
         )
-        if not est.consistent:
-            finding.message += "; the host's Date headers were inconsistent, median used"
-        return finding
-
-
-CHECKS: list[type[Check]] = [ClockOffset]
-
-
-@hookimpl
-def meetcheck_register_checks(register: Callable[[type[Check]], None]) -> None:
-    for check in CHECKS:
-        register(check)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meetcheck.check import Check, Finding, Measurement, Option, Severity, Status
+from meetcheck.check import Check, Finding, Option, Severity
 from meetcheck.context import CheckContext
-from meetcheck.hookimpl import hookimpl
 
 if TYPE_CHECKING:
     from meetcheck.meeting import Session
@@ -83,7 +81,6 @@ class Schedule(Check):
 
     id = "system.schedule"
     title = "Meeting times in your time zone"
-    category = "system"
     severity = Severity.LOW
     remediation = "Note the session times in your own time zone in your calendar."
     options = {
@@ -110,21 +107,16 @@ class Schedule(Check):
         sessions = sorted(meeting.sessions, key=lambda s: s.start)
         now = utcnow()
         upcoming = [s for s in sessions if s.end > now]
-        facts = [
-            Measurement("timezone", zone_label),
-            Measurement("sessions", len(sessions)),
-            Measurement("sessions_left", len(upcoming)),
-        ]
+        facts = {"timezone": zone_label, "sessions": len(sessions), "sessions_left": len(upcoming)}
         if not upcoming:
             last = sessions[-1].end
             return [
-                Finding(
-                    Status.WARN,
+                Finding.warn(
                     f"every session is over: the last one ended {_day(last)} "
                     f"{last:%H:%M %Z}" + note,
-                    "Check that you have the meeting file for the right meeting; ask the "
+                    fix="Check that you have the meeting file for the right meeting; ask the "
                     "secretariat for the current one.",
-                    facts,
+                    facts=facts,
                 )
             ]
 
@@ -132,7 +124,7 @@ class Schedule(Check):
         over = len(sessions) - len(upcoming)
         if over:
             summary += f"; {over} earlier session{'s' if over > 1 else ''} already over"
-        findings = [Finding(Status.PASS, summary, measurements=facts)]
+        findings = [Finding.passed(summary, facts=facts)]
         first_of_day: dict[dt.date, Session] = {}
         for session in sessions:
             first_of_day.setdefault(session.start.date(), session)
@@ -184,19 +176,16 @@ class Schedule(Check):
         text = f"{label}: {self._pair(session.start, session.end, zone)}"
         if session.start <= now:
             text += ", in progress now"
-        facts = [
-            Measurement(f"session_{index}_start_local", session.start.astimezone(zone).isoformat()),
-        ]
+        facts = {f"session_{index}_start_local": session.start.astimezone(zone).isoformat()}
         local = session.start.astimezone(zone), session.end.astimezone(zone)
         if overlaps_night(*local, *night):
-            return Finding(
-                Status.WARN,
+            return Finding.warn(
                 f"{text}: during your night ({night[0]:02d}:00{DASH}{night[1]:02d}:00)",
-                "Plan for this session: set up and test the evening before, and if you "
+                fix="Plan for this session: set up and test the evening before, and if you "
                 "cannot be there, arrange for your alternate speaker to take the floor.",
-                facts,
+                facts=facts,
             )
-        return Finding(Status.PASS, text, measurements=facts)
+        return Finding.passed(text, facts=facts)
 
     @staticmethod
     def _test_window(first: Session, lead: int, zone: dt.tzinfo | None) -> Finding:
@@ -209,18 +198,8 @@ class Schedule(Check):
         )
         same = here.utcoffset() == opens.utcoffset() and f"{here:%Z}" == f"{opens:%Z}"
         pair = f"{there} (your time too)" if same else f"{there} = {when} (your time)"
-        return Finding(
-            Status.PASS,
+        return Finding.passed(
             f"Early-join test, {_day(first.start)}: from {pair}, {lead} min before the first "
             "session of the day",
-            measurements=[Measurement(f"test_window_{opens.date().isoformat()}", here.isoformat())],
+            facts={f"test_window_{opens.date().isoformat()}": here.isoformat()},
         )
-
-
-CHECKS: list[type[Check]] = [Schedule]
-
-
-@hookimpl
-def meetcheck_register_checks(register: Callable[[type[Check]], None]) -> None:
-    for check in CHECKS:
-        register(check)

@@ -1,4 +1,4 @@
-"""Built-in plugin: the ``meetcheck serve`` command.
+"""``meetcheck serve``: the test-meeting server a secretariat runs.
 
 Imports nothing heavy at module level (aiohttp, aiortc, PyAV load inside the command), so
 ``meetcheck --help`` stays fast.

@@ -56,7 +56,7 @@ def demo(
     ctx: click.Context, profile_ref: str, output: str, json_path: str | None, quiet: bool
 ) -> None:
     """Self-test against an embedded local test meeting (no network needed)."""
-    from meetcheck.cli import run_check
+    from meetcheck.commands.check import check_and_report
     from meetcheck.participant import Participant
 
     with tempfile.TemporaryDirectory(prefix="meetcheck-demo-") as tmp:
@@ -78,7 +78,7 @@ def demo(
                 formats.append("json")
                 outputs.append(json_path)
             click.echo(f"meetcheck demo: test meeting at {server.base_url}", err=True)
-            code = run_check(
+            code = check_and_report(
                 ctx,
                 participant,
                 meeting_url,

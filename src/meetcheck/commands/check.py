@@ -1,0 +1,192 @@
+"""``meetcheck check``: the self-test, and the flow ``demo`` shares with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from meetcheck.errors import InputError
+from meetcheck.hookimpl import hookimpl
+from meetcheck.participant import ROLES
+
+if TYPE_CHECKING:
+    from meetcheck.participant import Participant
+
+
+def check_participant(participant: Participant) -> None:
+    """Reject flags that cannot work, before anything runs."""
+    if participant.timezone:
+        from meetcheck.meeting import find_zone, unknown_zone
+
+        if find_zone(participant.timezone) is None:
+            raise InputError(f"--timezone: {unknown_zone(participant.timezone)}")
+    if participant.audio and not Path(participant.audio).is_file():
+        raise InputError(f"--audio {participant.audio}: file not found")
+
+
+def check_and_report(
+    ctx: click.Context,
+    participant: Participant,
+    meeting_ref: str | None,
+    profile_ref: str,
+    only: tuple[str, ...] = (),
+    skip: tuple[str, ...] = (),
+    formats: tuple[str, ...] = (),
+    outputs: tuple[str, ...] = (),
+    *,
+    strict: bool = False,
+    show_secrets: bool = False,
+    quiet: bool = False,
+) -> int:
+    """Validate inputs, run the checks, write the reports; returns the exit code."""
+    from meetcheck.cli import log_to_stderr, plugin_warnings, plugins_of
+    from meetcheck.output import plan_outputs, write_reports
+    from meetcheck.run import load_inputs, prepare
+    from meetcheck.runner import run_sync
+    from meetcheck.verdict import EXIT_USAGE, Verdict, exit_code
+
+    plugins = plugins_of(ctx)
+    plugins.checks()
+    plugins.reporters()
+    plugin_warnings(plugins)
+    profile, meeting = load_inputs(plugins, profile_ref, meeting_ref)
+    check_participant(participant)
+    targets = plan_outputs(formats, outputs, plugins.reporters())
+    notes: list[str] = []
+    runner = prepare(
+        plugins,
+        participant,
+        profile,
+        meeting,
+        only=only,
+        skip=skip,
+        quiet=quiet,
+        show_secrets=show_secrets,
+        notes=notes,
+    )
+    for note in notes:
+        click.echo(f"meetcheck: {note}", err=True)
+    with log_to_stderr(show_secrets):
+        report = run_sync(runner)
+    plugin_warnings(plugins)  # a run hook that raised
+    data = report.redacted(show_secrets)
+    problems = write_reports(data, targets, plugins.reporters())
+    for p in problems:
+        click.echo(f"meetcheck: error: {p}", err=True)
+    if ("text", None) not in targets:  # the verdict in one line unless the text report shows it
+        click.echo(f"Verdict: {report.verdict}", err=True)
+    if problems:
+        return EXIT_USAGE
+    return exit_code(Verdict(report.verdict), strict)
+
+
+@click.command()
+@click.option("--meeting", "meeting_ref", metavar="FILE|URL", help="The meeting file.")
+@click.option(
+    "--profile",
+    "profile_ref",
+    default="un-rsi-speaker",
+    show_default=True,
+    metavar="NAME|PATH",
+    help="Shipped profile name or a profile file.",
+)
+@click.option("--link", default="", metavar="URL", help="Your personal meeting link.")
+@click.option("--name", default="", help="Your name, as registered.")
+@click.option("--email", default="", help="Your registered (personal) e-mail address.")
+@click.option("--delegation", default="", help="Your delegation or organisation.")
+@click.option("--role", type=click.Choice(ROLES), default="primary", show_default=True)
+@click.option(
+    "--mic",
+    is_flag=False,
+    flag_value="default",
+    default=None,
+    metavar="[DEVICE]",
+    help="Test the microphone (the default one, or DEVICE).",
+)
+@click.option(
+    "--audio",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="An audio file standing in for the microphone.",
+)
+@click.option("--timezone", default=None, help="Show times in this IANA zone.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="ID",
+    help="Run only these checks (id, category or glob; repeatable).",
+)
+@click.option("--skip", multiple=True, metavar="ID", help="Skip these checks (repeatable).")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FORMAT",
+    help="text, json, html, junit, or a plugin's format (repeatable, pairs with -o).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="PATH",
+    help="Write the matching --format here (repeatable).",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--show-secrets", is_flag=True, help="Do not redact tokens in links.")
+@click.option("-q", "--quiet", is_flag=True, help="No live progress on stderr.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    meeting_ref: str | None,
+    profile_ref: str,
+    link: str,
+    name: str,
+    email: str,
+    delegation: str,
+    role: str,
+    mic: str | None,
+    audio: str | None,
+    timezone: str | None,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    strict: bool,
+    show_secrets: bool,
+    quiet: bool,
+) -> None:
+    """Run the self-test and write a readiness report."""
+    from meetcheck.participant import Participant
+
+    participant = Participant(
+        name=name,
+        email=email,
+        delegation=delegation,
+        role=role,
+        link=link,
+        mic=mic,
+        audio=audio,
+        timezone=timezone,
+    )
+    code = check_and_report(
+        ctx,
+        participant,
+        meeting_ref,
+        profile_ref,
+        only,
+        skip,
+        formats,
+        outputs,
+        strict=strict,
+        show_secrets=show_secrets,
+        quiet=quiet,
+    )
+    ctx.exit(code)
+
+
+@hookimpl
+def meetcheck_register_commands(cli: click.Group) -> None:
+    cli.add_command(check)

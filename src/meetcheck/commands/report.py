@@ -1,0 +1,40 @@
+"""``meetcheck report render``: a saved JSON report in another format."""
+
+from __future__ import annotations
+
+import click
+
+from meetcheck.hookimpl import hookimpl
+
+
+@click.group()
+def report() -> None:
+    """Work with saved reports."""
+
+
+@report.command("render")
+@click.argument("report_path", metavar="REPORT.json")
+@click.option("--format", "formats", multiple=True, metavar="FORMAT")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="PATH")
+@click.pass_context
+def report_render(
+    ctx: click.Context, report_path: str, formats: tuple[str, ...], outputs: tuple[str, ...]
+) -> None:
+    """Re-render a saved JSON report in another format."""
+    from meetcheck.cli import plugins_of
+    from meetcheck.output import plan_outputs, write_reports
+    from meetcheck.report.load import load_report
+    from meetcheck.verdict import EXIT_USAGE
+
+    plugins = plugins_of(ctx)
+    data = load_report(report_path)
+    targets = plan_outputs(formats, outputs, plugins.reporters())
+    problems = write_reports(data, targets, plugins.reporters())
+    for p in problems:
+        click.echo(f"meetcheck: error: {p}", err=True)
+    ctx.exit(EXIT_USAGE if problems else 0)
+
+
+@hookimpl
+def meetcheck_register_commands(cli: click.Group) -> None:
+    cli.add_command(report)
