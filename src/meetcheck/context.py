@@ -133,7 +133,9 @@ class CheckContext:
             message += f"; {note}"
         if th is None:
             message += " (no threshold in profile)"
-        remediation = "" if status is Status.PASS else (fix or remediation or self.check.remediation)
+        remediation = (
+            "" if status is Status.PASS else (fix or remediation or self.check.remediation)
+        )
         return Finding(
             status=status,
             message=message,
