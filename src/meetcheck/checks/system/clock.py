@@ -4,9 +4,9 @@ A wrong clock shows the sessions at the wrong time, breaks one-time login codes 
 far off, secure (TLS) connections. ``Date`` has a resolution of one second, so each sample
 only bounds the offset: if the header says ``D`` and the request left at local ``t0`` and
 its answer came back at ``t1``, the server's reading lay in ``[D, D+1)`` at some local
-moment in ``[t0, t1]``, hence ``D - t1 <= offset < D + 1 - t0``. Intersecting the bounds
-of samples sent just as the host's second is expected to tick over halves the interval
-each time, down to about one round trip.
+moment in ``[t0, t1]``, hence ``D - t1 <= offset < D + 1 - t0``. A paced stream of
+requests catches the moment the host's second ticks over, within one second: the readings
+either side of it bound the offset to about one round trip.
 """
 
 from __future__ import annotations
@@ -75,30 +75,55 @@ class Estimate:
 async def estimate_offset(
     sample: Sampler,
     samples: int,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
+    spacing: float = 0.005,
 ) -> Estimate:
-    """Take ``samples`` bounded readings, timing each to split the current interval."""
-    if sleep is None:
-        import asyncio
+    """Sample in a paced stream until the host's ``Date`` ticks over, at most ``samples``.
 
-        sleep = asyncio.sleep
+    The last reading before the tick and the first after it bound the offset to about one
+    round trip plus the spacing, and the tick comes within a second of the first reading.
+    Requests overlap (one every ``spacing``, or a quarter of the fastest round trip when
+    that is longer), so a slow link does not widen the bound by whole round trips.
+    Readings after a failed request still count; a host without ``Date`` raises NoDate.
+    """
+    import asyncio
+
     est = Estimate()
-    for _ in range(samples):
-        if est.samples and est.consistent:
-            if est.high - est.low <= est.min_rtt:
-                break  # cannot do better than one round trip
-            # Send so that, if the offset were the midpoint, the host's second would tick
-            # over just as our request reaches it (half a round trip after sending).
-            mid = (est.low + est.high) / 2
-            now = clock()
-            aim = now + mid + est.min_rtt / 2
-            wait = math.ceil(aim) - aim
-            if wait < 0.01:
-                wait += 1.0
-            await sleep(wait)
-        sent, answered, date = await sample()
+    dates: set[float] = set()
+    ticked = asyncio.Event()
+    failures: list[BaseException] = []
+
+    async def one() -> None:
+        try:
+            sent, answered, date = await sample()
+        except Exception as exc:  # the stream stops; the caller decides what it means
+            failures.append(exc)
+            ticked.set()
+            return
         est.add(sent, answered, date)
+        dates.add(date)
+        if len(dates) > 1 or not est.consistent:
+            ticked.set()
+
+    pending: set[asyncio.Task[None]] = set()
+    started = 0
+    first = time.monotonic()
+    while started < samples and not ticked.is_set():
+        pending.add(asyncio.create_task(one()))
+        started += 1
+        # A quarter of the fastest round trip: overlapping, not flooding. Before the first
+        # answer, a quarter of the time waited so far stands in for it.
+        quarter = est.min_rtt if est.samples else time.monotonic() - first
+        gap = max(spacing, quarter / 4)
+        try:
+            await asyncio.wait_for(ticked.wait(), gap)
+        except TimeoutError:
+            pass
+    if pending:
+        await asyncio.wait(pending)
+    if failures and not est.samples:
+        raise failures[0]
+    if failures and isinstance(failures[0], NoDate):
+        raise failures[0]
     return est
 
 
@@ -164,8 +189,11 @@ class ClockOffset(Check):
     metrics = {
         "offset_s": Metric("s", higher_is_worse=True, description="absolute clock offset"),
     }
+    imports = ("aiohttp",)
+    timing = True  # each bound is as wide as the round trips it was measured with
     options = {
-        "samples": Option(int, 8, "HTTP requests at most (each halves the uncertainty)"),
+        "samples": Option(int, 250, "HTTP requests at most, in a paced stream of about 1 s"),
+        "spacing_ms": Option(float, 5.0, "least time between two requests, milliseconds"),
         "request_timeout_s": Option(float, 5.0, "timeout of each request, seconds"),
     }
 
@@ -180,7 +208,9 @@ class ClockOffset(Check):
         timeout = float(ctx.options["request_timeout_s"])
         try:
             async with aiohttp.ClientSession(trust_env=True) as session:
-                est = await estimate_offset(_http_sampler(session, url, timeout), samples)
+                sampler = _http_sampler(session, url, timeout)
+                spacing = float(ctx.options["spacing_ms"]) / 1000
+                est = await estimate_offset(sampler, samples, spacing=spacing)
         except NoDate:
             return Finding.warn(
                 f"{url} sent no usable Date header, so the clocks could not be compared",
