@@ -455,3 +455,55 @@ def test_demo_links_are_served(server):
     r = requests.get(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB"), timeout=5)
     assert r.status_code == 403
     assert set(links) == {p.email for p in server.config.participants}
+
+
+# -- what a 400 says ---------------------------------------------------------------------
+async def _sendrecv_offer() -> str:
+    """A real aiortc sendrecv audio offer, the kind the echo endpoint accepts."""
+    from aiortc import RTCConfiguration, RTCPeerConnection
+
+    from meetcheck.server import loopback
+
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTransceiver("audio", direction="sendrecv")
+    with loopback.loopback_only():
+        await pc.setLocalDescription(await pc.createOffer())
+    sdp = pc.localDescription.sdp
+    await pc.close()
+    return sdp
+
+
+def _unknown_codec_only(sdp: str) -> str:
+    """The offer with its audio codecs replaced by one nobody supports."""
+    out = []
+    for line in sdp.split("\r\n"):
+        if line.startswith(("a=rtpmap", "a=fmtp", "a=rtcp-fb")):
+            continue
+        if line.startswith("m=audio"):
+            line = " ".join(line.split(" ")[:3]) + " 120\r\na=rtpmap:120 x-unknown/8000"
+        out.append(line)
+    return "\r\n".join(out)
+
+
+def test_bad_offers_get_a_generic_reason_and_the_internals_go_to_the_log(server, caplog):
+    """aiortc's exception text (class names, parser internals) is not the client's business:
+    the problem document says what is wrong in SDP terms; the log keeps the details."""
+    caplog.set_level(logging.INFO, logger="meetcheck.server")
+    offer = run(_sendrecv_offer())
+    bad = {
+        "unparseable": offer.replace("a=setup:actpass", "a=setup:x-internal-marker"),
+        "unusable": _unknown_codec_only(offer),
+    }
+    internals = ("Error", "x-internal-marker", "send parameters", "Traceback")
+    for url in (f"{server.base_url}/whep/fr", server.echo_url):
+        for what, sdp in bad.items():
+            r = _post(url, sdp, token="")
+            assert r.status_code == 400, (url, what, r.text)
+            assert r.headers["Content-Type"].startswith("application/problem+json")
+            detail = r.json()["detail"]
+            assert "offer" in detail, detail
+            assert not any(word in r.text for word in internals), (url, what, r.text)
+    logged = "\n".join(rec.getMessage() for rec in caplog.records)
+    assert "x-internal-marker" in logged  # the operator can still see why
+    assert "send parameters" in logged
+    assert wait_sessions(server, 0)["sessions"]["total"] == 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -29,6 +30,8 @@ from meetcheck.server.sessions import Full, Session
 
 if TYPE_CHECKING:
     from meetcheck.server.app import ServerState
+
+log = logging.getLogger("meetcheck.server.whep")
 
 SDP = "application/sdp"
 ENDPOINT_METHODS = "OPTIONS, POST, GET"
@@ -124,7 +127,9 @@ def parse_offer(text: str) -> Any:
     try:
         desc = SessionDescription.parse(text)
     except Exception as exc:
-        problem(400, f"unparseable SDP offer: {type(exc).__name__}: {exc}")
+        # aiortc's exception text is its own internals: the log gets it, the client not.
+        log.info("400: unparseable SDP offer: %s: %s", type(exc).__name__, exc)
+        problem(400, "unparseable SDP offer: a line or value is not valid SDP (RFC 8866)")
     if not desc.media:
         problem(400, "the SDP offer has no media section")
     for m in desc.media:
@@ -191,14 +196,20 @@ async def negotiate(
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=text, type="offer"))
         except Exception as exc:
-            problem(400, f"cannot use this offer: {type(exc).__name__}: {exc}")
+            log.info("400 on %s: cannot use the offer: %s: %s", kind, type(exc).__name__, exc)
+            problem(
+                400,
+                "cannot use this offer: it has no codec, transport or section this "
+                "server supports in a combination it can answer",
+            )
         setup(pc, session)
         try:
             answer = await pc.createAnswer()
             with loopback.host_addresses(state.ice_addresses):
                 await pc.setLocalDescription(answer)
         except Exception as exc:
-            problem(400, f"cannot answer this offer: {type(exc).__name__}: {exc}")
+            log.info("400 on %s: cannot answer the offer: %s: %s", kind, type(exc).__name__, exc)
+            problem(400, "cannot answer this offer: nothing in it that this server can send")
         if session.closed:
             problem(409, "the session ended while it was being set up")
         ok = True
