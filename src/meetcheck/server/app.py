@@ -173,7 +173,11 @@ def default_sessions(timezone: str) -> list[dict[str, Any]]:
 
 
 def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dict[str, Any]:
-    """The meeting file pointing at everything this server offers (a TOML-ready dict)."""
+    """The meeting file pointing at everything this server offers (a TOML-ready dict).
+
+    Without ``include_tokens`` it holds no secret: no bearer tokens, and no ICE server
+    that needs credentials (TURN).
+    """
     cfg = state.config
     token = cfg.token if include_tokens else ""
     doc: dict[str, Any] = {"name": cfg.meeting_name, "timezone": cfg.timezone}
@@ -187,7 +191,7 @@ def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dic
     stun = state.stun_url(base)
     if stun:
         ice.append({"urls": [stun]})
-    ice += [dict(s) for s in cfg.ice_servers]
+    ice += [dict(s) for s in cfg.ice_servers if include_tokens or not s.get("username")]
     if ice:
         doc["ice_servers"] = ice
     doc["echo"] = {"url": base + "/echo"}
@@ -237,12 +241,13 @@ def _request_has_token(request: web.Request, token: str) -> bool:
 
 async def _meeting(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    include = _request_has_token(request, state.config.token)
+    # Without a token everything is public; with one, its secrets go to its holders only.
+    include = not state.config.token or _request_has_token(request, state.config.token)
     text = meeting_toml(state, state.base_for(request), include)
-    if state.config.token and not include:
+    if not include:
         text = (
-            "# Channel and echo tokens are left out: fetch this file with ?token=... or an\n"
-            "# Authorization: Bearer header to get them.\n" + text
+            "# Channel and echo tokens and TURN servers are left out: fetch this file with\n"
+            "# ?token=... or an Authorization: Bearer header to get them.\n" + text
         )
     return web.Response(
         text=text,

@@ -96,6 +96,20 @@ def authorize(request: web.Request, token: str) -> None:
         )
 
 
+def may_see_credentials(request: web.Request, token: str) -> bool:
+    """Whether ICE credentials (TURN username and password) may go to this request: always
+    without a token (the meeting file is public then), else only with the right bearer."""
+    if not token:
+        return True
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    value = value.strip()
+    return (
+        scheme.lower() == "bearer"
+        and bool(value)
+        and hmac.compare_digest(value.encode(), token.encode())
+    )
+
+
 async def read_offer(request: web.Request, max_bytes: int) -> str:
     """The SDP offer of a POST: 415 for another content type, 413 when too large."""
     if request.content_type != SDP:
@@ -140,13 +154,18 @@ def parse_offer(text: str) -> Any:
     return desc
 
 
-def ice_server_links(state: ServerState) -> list[str]:
-    """``Link: <...>; rel="ice-server"`` values for the server's STUN and meeting servers."""
+def ice_server_links(state: ServerState, credentials: bool = True) -> list[str]:
+    """``Link: <...>; rel="ice-server"`` values for the server's STUN and meeting servers.
+
+    Without ``credentials`` the servers that need a username (TURN) are left out.
+    """
     links = []
     stun = state.stun_url()
     if stun:
         links.append(f'<{stun}>; rel="ice-server"')
     for server in state.config.ice_servers:
+        if server.get("username") and not credentials:
+            continue
         urls = server.get("urls", [])
         for url in [urls] if isinstance(urls, str) else urls:
             value = f'<{url}>; rel="ice-server"'
@@ -312,13 +331,18 @@ async def patch_session(request: web.Request) -> web.Response:
 
 
 async def options(request: web.Request) -> web.Response:
-    """CORS preflight and WHEP discovery: 200 with Accept-Post (never needs a token)."""
+    """CORS preflight and WHEP discovery: 200 with Accept-Post (never needs a token).
+
+    TURN credentials are in its Link headers only for a request with the bearer token.
+    """
     methods = SESSION_METHODS if "session" in request.match_info else ENDPOINT_METHODS
     resp = web.Response(status=200)
     resp.headers["Allow"] = methods
     if "session" not in request.match_info:
         resp.headers["Accept-Post"] = SDP
-        for link in ice_server_links(_state(request)):
+        state = _state(request)
+        credentials = may_see_credentials(request, state.config.token)
+        for link in ice_server_links(state, credentials):
             resp.headers.add("Link", link)
     return resp
 
