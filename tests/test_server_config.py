@@ -217,3 +217,15 @@ def test_control_characters_in_strings_are_refused(tmp_path, text, where):
     assert "\n" not in message and "\r" not in message and where in message, message
     assert "control character" in message
     assert "X-Injected" not in message and "\x1b" not in message
+
+
+def test_header_timeout_and_throughput_cap(tmp_path):
+    cfg = _load(tmp_path, "[limits]\nheader_timeout = 2.5\nmax_throughput_transfers = 4\n")
+    assert (cfg.header_timeout, cfg.max_throughput_transfers) == (2.5, 4)
+    for text, where in (
+        ("[limits]\nheader_timeout = 0\n", "limits.header_timeout"),
+        ("[limits]\nheader_timeout = inf\n", "limits.header_timeout"),
+        ("[limits]\nmax_throughput_transfers = 0\n", "limits.max_throughput_transfers"),
+    ):
+        with pytest.raises(InputError, match=where):
+            _load(tmp_path, text)

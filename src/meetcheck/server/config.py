@@ -25,6 +25,8 @@ A complete ``serve.toml`` (every key optional)::
     retry_after = 5             # seconds, sent with 503 when full
     max_download_bytes = 100000000   # throughput endpoint, per request
     max_upload_bytes = 100000000
+    max_throughput_transfers = 16    # downloads and uploads at once; more get 503
+    header_timeout = 10         # seconds a connection has to send a whole request head
 
     [audio]
     identity = true             # channel identity and timing marks (default per channel)
@@ -96,7 +98,7 @@ SERVER_KEYS = {
 LIMIT_KEYS = {
     "max_body_bytes", "max_sdp_bytes", "max_sessions_per_channel", "max_sessions",
     "session_idle_timeout", "max_session_seconds", "retry_after", "max_download_bytes",
-    "max_upload_bytes",
+    "max_upload_bytes", "max_throughput_transfers", "header_timeout",
 }  # fmt: skip
 AUDIO_KEYS = {"identity", "programme_seconds", "seed", "opus_bitrate"}
 CHANNEL_KEYS = {"label", "source", "identity", "identity_code"}
@@ -162,6 +164,8 @@ class ServerConfig:
     retry_after: int = 5
     max_download_bytes: int = 100_000_000
     max_upload_bytes: int = 100_000_000
+    max_throughput_transfers: int = 16
+    header_timeout: float = 10.0
     # [audio]
     identity: bool = True
     programme_seconds: float = 30.0
@@ -362,7 +366,7 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
     lim = _section(v, raw, "limits", LIMIT_KEYS)
     for k in (
         "max_body_bytes", "max_sdp_bytes", "max_sessions_per_channel", "max_sessions",
-        "max_download_bytes", "max_upload_bytes",
+        "max_download_bytes", "max_upload_bytes", "max_throughput_transfers",
     ):  # fmt: skip
         if k in lim:
             setattr(cfg, k, _int(v, ("limits", k), lim[k], 1))
@@ -375,6 +379,10 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
     if "max_session_seconds" in lim:
         cfg.max_session_seconds = _num(
             v, ("limits", "max_session_seconds"), lim["max_session_seconds"], 0, False, 604800
+        )
+    if "header_timeout" in lim:
+        cfg.header_timeout = _num(
+            v, ("limits", "header_timeout"), lim["header_timeout"], 0, True, 3600
         )
     if cfg.max_sdp_bytes > cfg.max_body_bytes:
         v.fail(("limits", "max_sdp_bytes"), "cannot exceed limits.max_body_bytes")
