@@ -232,3 +232,33 @@ def test_tls(tmp_path):
                 return await client.first_frame(10)
 
         assert asyncio.run(main()) < 10
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("[links]\nttl_hours = 1e9\n", "links.ttl_hours"),
+        (
+            '[server]\ntoken = "serve-token-0123456789"\n'
+            '[meeting]\nice_servers = [{urls = ["turn:127.0.0.1:3478"], username = "u", '
+            'credential = "secret\\r\\nX-Injected: yes"}]\n',
+            "meeting.ice_servers.0.credential: contains a control character",
+        ),
+    ],
+)
+def test_serve_refuses_configs_that_would_break_it_later(tmp_path, toml, message):
+    """ttl_hours = 1e9 ended serve in an OverflowError traceback; a CR/LF in a TURN
+    credential started a server that then dropped every WHEP and echo request."""
+    (tmp_path / "serve.toml").write_text(toml)
+    out = subprocess.run(
+        [sys.executable, "-m", "meetcheck", "serve", "--config", "serve.toml", "--print-meeting"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert out.returncode == 2, out.stderr
+    assert message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "Traceback" not in out.stderr and "X-Injected" not in out.stderr
+    assert out.stdout == ""

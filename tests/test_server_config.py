@@ -159,3 +159,73 @@ def test_example_in_docstring_is_valid_toml():
     text = "\n\n".join(b for b in block if b.startswith("    ")).replace("\n    ", "\n")
     raw = tomllib.loads(text.strip())
     assert set(raw) <= mod.SECTIONS
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("[links]\nttl_hours = 1e9\n", "links.ttl_hours: expected a number"),
+        ("[links]\nttl_hours = inf\n", "links.ttl_hours"),
+        ("[links]\nttl_hours = nan\n", "links.ttl_hours"),
+        ("[limits]\nsession_idle_timeout = nan\n", "limits.session_idle_timeout"),
+        ("[limits]\nsession_idle_timeout = 1e308\n", "limits.session_idle_timeout"),
+        ("[limits]\nmax_session_seconds = inf\n", "limits.max_session_seconds"),
+        ("[limits]\nmax_session_seconds = nan\n", "limits.max_session_seconds"),
+        ("[audio]\nprogramme_seconds = nan\n", "audio.programme_seconds"),
+    ],
+)
+def test_durations_are_finite_and_bounded(tmp_path, text, where):
+    """ttl_hours = 1e9 once ended serve in an OverflowError traceback; nan slipped past
+    every comparison. Durations are bounded where they are read."""
+    with pytest.raises(InputError) as info:
+        _load(tmp_path, text)
+    message = str(info.value)
+    assert "\n" not in message and where in message, message
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ('[server]\ntoken = "good-token\\r\\nX-Injected: 1"\n', "server.token"),
+        ('[server]\ntoken = "token-with-nul-\\u0000-inside"\n', "server.token"),
+        (
+            '[meeting]\nice_servers = [{urls = ["turn:127.0.0.1:3478"], username = "u", '
+            'credential = "p\\r\\nX-Injected: 1"}]\n',
+            "meeting.ice_servers.0.credential",
+        ),
+        (
+            '[meeting]\nice_servers = [{urls = ["turn:127.0.0.1:3478\\n"], username = "u", '
+            'credential = "p"}]\n',
+            "meeting.ice_servers.0.urls.0",
+        ),
+        ('[meeting]\nname = "Clear \\u001b[2J screen"\n', "meeting.name"),
+        ('[server]\npublic_url = "https://x.example/\\u0085"\n', "server.public_url"),
+        ('[channels.fr]\nlabel = "Fr\\u0007"\n', "channels.fr.label"),
+        (
+            '[links]\nparticipants = [{name = "A\\tB", email = "a@x.org"}]\n',
+            "links.participants.0.name",
+        ),
+        ('[links]\nsecret = "0123456789abcdef\\u007f"\n', "links.secret"),
+    ],
+)
+def test_control_characters_in_strings_are_refused(tmp_path, text, where):
+    """A CR/LF in a credential went into every WHEP and echo Link header, and aiohttp then
+    dropped every OPTIONS and POST without an answer. No config string may carry one."""
+    with pytest.raises(InputError) as info:
+        _load(tmp_path, text)
+    message = str(info.value)
+    assert "\n" not in message and "\r" not in message and where in message, message
+    assert "control character" in message
+    assert "X-Injected" not in message and "\x1b" not in message
+
+
+def test_header_timeout_and_throughput_cap(tmp_path):
+    cfg = _load(tmp_path, "[limits]\nheader_timeout = 2.5\nmax_throughput_transfers = 4\n")
+    assert (cfg.header_timeout, cfg.max_throughput_transfers) == (2.5, 4)
+    for text, where in (
+        ("[limits]\nheader_timeout = 0\n", "limits.header_timeout"),
+        ("[limits]\nheader_timeout = inf\n", "limits.header_timeout"),
+        ("[limits]\nmax_throughput_transfers = 0\n", "limits.max_throughput_transfers"),
+    ):
+        with pytest.raises(InputError, match=where):
+            _load(tmp_path, text)

@@ -14,13 +14,17 @@ import aioice.ice
 import pytest
 from aioice import stun as ref
 from conftest import run_async as run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from meetcheck.server.stun import (
     MAGIC_COOKIE,
     StunClass,
+    StunDecodeError,
     StunServer,
     StunTimeout,
     decode_message,
+    encode_message,
     message_type,
     split_type,
     start_stun_server,
@@ -86,11 +90,15 @@ def test_message_type_bits_match_rfc_examples():
 
 
 def test_binding_answered_with_xor_mapped_address_for_aioice_request():
-    """An independent client's request gets its own address back, fingerprinted."""
+    """An independent client's request gets its own address back, fingerprinted.
+
+    The request carries SOFTWARE, so the answer has room for every attribute (a bare
+    request gets only what fits in MAX_GROWTH; see the amplification test below).
+    """
 
     async def go() -> None:
         async with await start_stun_server() as server:
-            req = binding_request()
+            req = binding_request(SOFTWARE="aioice test client, independent of meetcheck")
             req.add_fingerprint()
             reply, me = await exchange((server.host, server.port), [bytes(req)])
             assert reply is not None
@@ -126,7 +134,7 @@ def test_ipv6_xor_mapped_address():
 
     async def go() -> None:
         async with await start_stun_server("::1") as server:
-            req = binding_request()
+            req = binding_request(SOFTWARE="aioice test client, independent of meetcheck")
             reply, me = await exchange(("::1", server.port), [bytes(req)], socket.AF_INET6)
             assert reply is not None
             resp = ref.parse_message(reply)
@@ -418,3 +426,172 @@ def test_decoder_rejects_attribute_after_fingerprint():
     with pytest.raises(ValueError):
         decode_message(raw)
     assert decode_message(bytes(req)).transaction_id == req.transaction_id
+
+
+# --- hostile datagrams: bounded work and bounded answers -------------------------------
+
+# An answer may be at most this much larger than the request it answers (amplification).
+MAX_GROWTH = 40
+
+
+def with_attributes(req: ref.Message, attrs: list[tuple[int, bytes]]) -> bytes:
+    """``req`` serialised with extra raw attributes appended and the length fixed up."""
+    raw = bytes(req)
+    extra = b"".join(struct.pack("!HH", t, len(v)) + v + bytes(-len(v) % 4) for t, v in attrs)
+    return raw[:2] + struct.pack("!H", len(raw) - 20 + len(extra)) + raw[4:] + extra
+
+
+def test_flood_of_unknown_attributes_does_not_stall_the_responder():
+    """12,000 distinct unknown attributes per datagram once cost ~1 s each (a quadratic
+    search); the event loop, and so HTTP and all audio, stopped meanwhile."""
+
+    async def go() -> None:
+        async with await start_stun_server() as server:
+            loop = asyncio.get_running_loop()
+            hostile = with_attributes(binding_request(), [(0x4000 + i, b"") for i in range(12_000)])
+            assert len(hostile) < 65_507  # one real UDP datagram
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.setblocking(False)
+            sock.bind((LOOP, 0))
+            try:
+                for _ in range(5):
+                    await loop.sock_sendto(sock, hostile, (LOOP, server.port))
+                good = binding_request()
+                t0 = time.perf_counter()
+                await loop.sock_sendto(sock, bytes(good), (LOOP, server.port))
+                replies = []
+                async with asyncio.timeout(20):
+                    while True:
+                        data, _ = await loop.sock_recvfrom(sock, 65536)
+                        replies.append(data)
+                        if data[8:20] == good.transaction_id:
+                            break
+                elapsed = time.perf_counter() - t0
+            finally:
+                sock.close()
+            assert elapsed < 0.3, f"a normal request waited {elapsed:.2f} s"
+            for data in replies:  # whatever the floods got back stays small
+                assert len(data) <= len(hostile)
+                assert len(data) < 200
+
+    run(go)
+
+
+def test_answers_are_never_much_larger_than_requests():
+    """A STUN server must not be a useful amplifier: 20 bytes in once gave 72-84 out."""
+    unknown = [(0x7000 + i, b"") for i in range(40)]
+    cases = {
+        "bare binding request": bytes(binding_request()),
+        "one unknown attribute": with_attributes(binding_request(), [(0x7777, b"")]),
+        "two unknown attributes": with_attributes(binding_request(), unknown[:2]),
+        "forty unknown attributes": with_attributes(binding_request(), unknown),
+        "other method": bytes(ref.Message(ref.Method.ALLOCATE, ref.Class.REQUEST)),
+        "RFC 3489 request": b"\x00\x01\x00\x00" + os.urandom(16),
+        "RFC 3489 unknown attribute": b"\x00\x01\x00\x04"
+        + os.urandom(16)
+        + struct.pack("!HH", 0x7777, 0),
+    }
+    fingerprinted = binding_request()
+    fingerprinted.add_fingerprint()
+    cases["with fingerprint"] = bytes(fingerprinted)
+
+    async def go() -> dict[str, tuple[int, int]]:
+        sizes = {}
+        async with await start_stun_server() as server:
+            for name, request in cases.items():
+                reply, _ = await exchange((server.host, server.port), [request])
+                assert reply is not None, name
+                decode_message(reply)  # still well-formed STUN
+                sizes[name] = (len(request), len(reply))
+            assert server.counters.malformed_dropped == 0
+        return sizes
+
+    for name, (asked, answered) in run(go).items():
+        assert answered <= asked + MAX_GROWTH, f"{name}: {asked} bytes in, {answered} out"
+
+
+def test_420_lists_a_bounded_number_of_unknown_attributes():
+    """UNKNOWN-ATTRIBUTES names the first few distinct types, once each, in wire order."""
+    attrs = [(0x7000 + i % 30, b"") for i in range(60)]  # 30 distinct types, each twice
+    req = binding_request()
+    raw = with_attributes(req, attrs)
+    reply = StunServer().respond(raw, (LOOP, 5000))
+    assert reply is not None
+    resp = ref.parse_message(reply)
+    assert resp.error_code == 420 and resp.transaction_id == req.transaction_id
+    listed = attributes_raw(reply)[0x000A]
+    types = struct.unpack(f"!{len(listed) // 2}H", listed)
+    assert 1 <= len(types) <= 16
+    assert list(types) == [0x7000 + i for i in range(len(types))]
+
+
+def test_datagram_with_too_many_attributes_is_dropped():
+    """Parsing stops at a sane attribute count: the rest is not even looked at."""
+    server = StunServer()
+    raw = with_attributes(binding_request(), [(0x8777, b"")] * 1000)
+    assert server.respond(raw, (LOOP, 5000)) is None
+    assert server.counters.malformed_dropped == 1
+    with pytest.raises(ValueError, match="attributes"):
+        decode_message(raw)
+
+
+# --- fuzzing the codec and the responder ------------------------------------------------
+
+_attr_lists = st.lists(
+    st.tuples(
+        st.one_of(
+            st.integers(0, 0xFFFF),
+            st.sampled_from([0x0001, 0x0006, 0x0008, 0x0020, 0x0024, 0x8022, 0x8028]),
+        ),
+        st.binary(max_size=24),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=600))
+def test_fuzz_random_datagrams_never_raise_and_answers_stay_small(data: bytes) -> None:
+    server = StunServer()
+    for candidate in (data, b"\x00\x01" + struct.pack("!H", max(len(data) - 4, 0)) + data[4:]):
+        try:
+            decode_message(candidate)
+        except StunDecodeError:
+            pass
+        reply = server.respond(candidate, (LOOP, 40000))
+        if reply is not None:
+            assert len(reply) <= len(candidate) + MAX_GROWTH
+            decode_message(reply)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    attrs=_attr_lists,
+    method=st.sampled_from([0x001, 0x003, 0xABC]),
+    cls=st.sampled_from(list(StunClass)),
+    legacy=st.booleans(),
+    fingerprint=st.booleans(),
+    ipv6=st.booleans(),
+)
+def test_fuzz_structured_messages_never_raise_and_answers_stay_small(
+    attrs: list[tuple[int, bytes]],
+    method: int,
+    cls: StunClass,
+    legacy: bool,
+    fingerprint: bool,
+    ipv6: bool,
+) -> None:
+    cookie = 0x01020304 if legacy else MAGIC_COOKIE
+    attrs = [(t, v) for t, v in attrs if t != 0x8028]  # FINGERPRINT only where it belongs
+    raw = encode_message(method, cls, os.urandom(12), attrs, cookie=cookie, fingerprint=fingerprint)
+    server = StunServer()
+    peer = ("::1", 40000) if ipv6 else (LOOP, 40000)
+    reply = server.respond(raw, peer)
+    if reply is None:
+        return
+    assert len(reply) <= len(raw) + MAX_GROWTH
+    answer = decode_message(reply)
+    assert answer.transaction_id == raw[8:20]
+    assert answer.cls in (StunClass.SUCCESS, StunClass.ERROR)
+    if answer.cls == StunClass.ERROR and answer.get(0x000A) is not None:
+        assert len(answer.get(0x000A)) <= 2 * 16

@@ -426,3 +426,85 @@ def test_setup_rejects_bad_parameters():
         make_app(chunk=0)
     with pytest.raises(ValueError):
         make_app(max_upload_bytes=-1)
+
+
+# --- token and concurrency cap ---------------------------------------------------------
+
+TOKEN = "throughput-token-0123456789"
+
+
+def test_token_is_required_when_set():
+    """Same bearer rule as WHEP and echo: 401 without it, 403 with a wrong one."""
+    with serve_in_thread(make_app(token=TOKEN)) as base:
+        down = f"{base}/throughput/download?bytes=1000"
+        up = f"{base}/throughput/upload"
+        r = requests.get(down, timeout=5)
+        assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "token" in r.json()["error"]
+        r = requests.get(down, headers={"Authorization": "Bearer wrong-token-xxxx"}, timeout=5)
+        assert r.status_code == 403
+        r = requests.post(up, data=b"x" * 1000, timeout=5)
+        assert r.status_code == 401
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        r = requests.get(down, headers=auth, timeout=5)
+        assert r.status_code == 200 and len(r.content) == 1000
+        r = requests.post(up, data=b"x" * 1000, headers=auth, timeout=5)
+        assert r.status_code == 200 and r.json()["bytes"] == 1000
+
+
+def test_upload_without_token_is_refused_before_the_body_is_sent():
+    """With Expect: 100-continue the refusal comes instead of the 100."""
+
+    async def go() -> None:
+        async with serve(make_app(token=TOKEN)) as base:
+            port = int(base.rsplit(":", 1)[1])
+            reply = await raw_http(
+                port,
+                b"POST /throughput/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n"
+                b"Expect: 100-continue\r\n\r\n",
+            )
+        assert not reply.startswith(b"HTTP/1.1 100")
+        assert status_of(reply) == 401
+
+    run(go)
+
+
+def test_concurrent_transfers_are_capped_with_503_and_retry_after():
+    """Each transfer holds a slot until it ends; one past the cap gets 503 at once."""
+
+    async def go() -> None:
+        app = make_app(max_active=2, retry_after=7)
+        stats = app[THROUGHPUT_STATS]
+        async with serve(app) as base, aiohttp.ClientSession() as s:
+            port = int(base.rsplit(":", 1)[1])
+            held = []
+            for _ in range(2):  # two uploads that stall half-way hold both slots
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(
+                    b"POST /throughput/upload HTTP/1.1\r\nHost: x\r\n"
+                    b"Content-Length: 1000\r\n\r\nabc"
+                )
+                held.append(writer)
+            for _ in range(50):
+                if stats.active == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert stats.active == 2
+            async with s.get(f"{base}/throughput/download?bytes=10") as r:
+                assert r.status == 503 and r.headers["Retry-After"] == "7"
+                assert (await r.json())["limit"] == 2
+            async with s.post(f"{base}/throughput/upload", data=b"x" * 10) as r:
+                assert r.status == 503
+            for writer in held:
+                writer.close()
+            for _ in range(50):  # the slots come back once those clients are gone
+                async with s.get(f"{base}/throughput/download?bytes=10") as r:
+                    if r.status == 200:
+                        assert len(await r.read()) == 10
+                        break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("slots were not released")
+        assert stats.active == 0
+
+    run(go)

@@ -455,3 +455,113 @@ def test_demo_links_are_served(server):
     r = requests.get(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB"), timeout=5)
     assert r.status_code == 403
     assert set(links) == {p.email for p in server.config.participants}
+
+
+# -- what a 400 says ---------------------------------------------------------------------
+async def _sendrecv_offer() -> str:
+    """A real aiortc sendrecv audio offer, the kind the echo endpoint accepts."""
+    from aiortc import RTCConfiguration, RTCPeerConnection
+
+    from meetcheck.server import loopback
+
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTransceiver("audio", direction="sendrecv")
+    with loopback.loopback_only():
+        await pc.setLocalDescription(await pc.createOffer())
+    sdp = pc.localDescription.sdp
+    await pc.close()
+    return sdp
+
+
+def _unknown_codec_only(sdp: str) -> str:
+    """The offer with its audio codecs replaced by one nobody supports."""
+    out = []
+    for line in sdp.split("\r\n"):
+        if line.startswith(("a=rtpmap", "a=fmtp", "a=rtcp-fb")):
+            continue
+        if line.startswith("m=audio"):
+            line = " ".join(line.split(" ")[:3]) + " 120\r\na=rtpmap:120 x-unknown/8000"
+        out.append(line)
+    return "\r\n".join(out)
+
+
+def test_bad_offers_get_a_generic_reason_and_the_internals_go_to_the_log(server, caplog):
+    """aiortc's exception text (class names, parser internals) is not the client's business:
+    the problem document says what is wrong in SDP terms; the log keeps the details."""
+    caplog.set_level(logging.INFO, logger="meetcheck.server")
+    offer = run(_sendrecv_offer())
+    bad = {
+        "unparseable": offer.replace("a=setup:actpass", "a=setup:x-internal-marker"),
+        "unusable": _unknown_codec_only(offer),
+    }
+    internals = ("Error", "x-internal-marker", "send parameters", "Traceback")
+    for url in (f"{server.base_url}/whep/fr", server.echo_url):
+        for what, sdp in bad.items():
+            r = _post(url, sdp, token="")
+            assert r.status_code == 400, (url, what, r.text)
+            assert r.headers["Content-Type"].startswith("application/problem+json")
+            detail = r.json()["detail"]
+            assert "offer" in detail, detail
+            assert not any(word in r.text for word in internals), (url, what, r.text)
+    logged = "\n".join(rec.getMessage() for rec in caplog.records)
+    assert "x-internal-marker" in logged  # the operator can still see why
+    assert "send parameters" in logged
+    assert wait_sessions(server, 0)["sessions"]["total"] == 0
+
+
+# -- ICE credentials only for authorised requests ------------------------------------------
+TURN_SECRET = "turn-credential-0123456789"
+TURN = {"urls": ["turn:127.0.0.1:3478"], "username": "turn-user-xyz", "credential": TURN_SECRET}
+
+
+def _links(r: requests.Response) -> list[str]:
+    return [v for k, v in r.raw.headers.items() if k.lower() == "link"]
+
+
+def test_turn_credentials_only_for_token_holders():
+    """With a token set, neither a preflight from anywhere nor the public meeting file may
+    hand out the TURN username and credential; the token holder and stdout still get them."""
+    cfg = ServerConfig(
+        token=TOKEN,
+        ice_servers=[TURN],
+        channels=[ChannelConfig("floor", "Floor")],
+        programme_seconds=2,
+        stun=False,
+    )
+    with serve_in_thread(cfg) as srv:
+        for url in (f"{srv.base_url}/whep/floor", srv.echo_url):
+            anyone = requests.options(url, headers={"Origin": "https://evil.example"}, timeout=5)
+            wrong = requests.options(
+                url, headers={"Authorization": "Bearer wrong-token-xxxxxxxx"}, timeout=5
+            )
+            for r in (anyone, wrong):
+                assert r.status_code == 200 and r.headers["Accept-Post"] == "application/sdp"
+                assert TURN_SECRET not in str(r.headers) and "turn-user-xyz" not in str(r.headers)
+            ok = requests.options(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+            assert ok.status_code == 200
+            assert any(
+                "turn:127.0.0.1:3478" in v and f'credential="{TURN_SECRET}"' in v
+                for v in _links(ok)
+            ), _links(ok)
+
+        public = requests.get(srv.meeting_url, timeout=5).text
+        assert TURN_SECRET not in public and "turn-user-xyz" not in public
+        parse_meeting(tomllib.loads(public), "public")  # still a valid meeting file
+        with_token = requests.get(
+            srv.meeting_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
+        ).text
+        servers = parse_meeting(tomllib.loads(with_token), "token").ice_servers
+        assert any(s.credential == TURN_SECRET for s in servers), servers
+        assert TURN_SECRET in srv.meeting_toml(include_tokens=True)  # what serve prints
+
+
+def test_without_a_token_ice_credentials_stay_public():
+    """No token configured: everything is public, TURN credentials included (else the
+    TURN server would be useless to the delegates)."""
+    cfg = ServerConfig(
+        ice_servers=[TURN], channels=[ChannelConfig("floor", "Floor")], programme_seconds=2
+    )
+    with serve_in_thread(cfg) as srv:
+        r = requests.options(f"{srv.base_url}/whep/floor", timeout=5)
+        assert any(f'credential="{TURN_SECRET}"' in v for v in _links(r))
+        assert TURN_SECRET in requests.get(srv.meeting_url, timeout=5).text

@@ -173,7 +173,11 @@ def default_sessions(timezone: str) -> list[dict[str, Any]]:
 
 
 def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dict[str, Any]:
-    """The meeting file pointing at everything this server offers (a TOML-ready dict)."""
+    """The meeting file pointing at everything this server offers (a TOML-ready dict).
+
+    Without ``include_tokens`` it holds no secret: no bearer tokens, and no ICE server
+    that needs credentials (TURN).
+    """
     cfg = state.config
     token = cfg.token if include_tokens else ""
     doc: dict[str, Any] = {"name": cfg.meeting_name, "timezone": cfg.timezone}
@@ -187,7 +191,7 @@ def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dic
     stun = state.stun_url(base)
     if stun:
         ice.append({"urls": [stun]})
-    ice += [dict(s) for s in cfg.ice_servers]
+    ice += [dict(s) for s in cfg.ice_servers if include_tokens or not s.get("username")]
     if ice:
         doc["ice_servers"] = ice
     doc["echo"] = {"url": base + "/echo"}
@@ -204,6 +208,8 @@ def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dic
         "download_url": base + "/throughput/download",
         "upload_url": base + "/throughput/upload",
     }
+    if token:
+        doc["throughput"]["token"] = token
     doc["meetcheck"] = {
         "server": f"meetcheck serve {__version__}",
         "health_url": base + "/healthz",
@@ -237,12 +243,13 @@ def _request_has_token(request: web.Request, token: str) -> bool:
 
 async def _meeting(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    include = _request_has_token(request, state.config.token)
+    # Without a token everything is public; with one, its secrets go to its holders only.
+    include = not state.config.token or _request_has_token(request, state.config.token)
     text = meeting_toml(state, state.base_for(request), include)
-    if state.config.token and not include:
+    if not include:
         text = (
-            "# Channel and echo tokens are left out: fetch this file with ?token=... or an\n"
-            "# Authorization: Bearer header to get them.\n" + text
+            "# Channel and echo tokens and TURN servers are left out: fetch this file with\n"
+            "# ?token=... or an Authorization: Bearer header to get them.\n" + text
         )
     return web.Response(
         text=text,
@@ -278,6 +285,7 @@ def health(state: ServerState) -> dict[str, Any]:
             "max_sessions": state.config.max_sessions,
             "max_sessions_per_channel": state.config.max_sessions_per_channel,
             "session_idle_timeout": state.config.session_idle_timeout,
+            "max_throughput_transfers": state.config.max_throughput_transfers,
         },
     }
     if state.stun_port is not None:
@@ -326,6 +334,9 @@ def _mount_throughput(app: web.Application, state: ServerState) -> None:
         prefix="/throughput",
         max_download_bytes=state.config.max_download_bytes,
         max_upload_bytes=state.config.max_upload_bytes,
+        token=state.config.token,
+        max_active=state.config.max_throughput_transfers,
+        retry_after=state.config.retry_after,
     )
     state.throughput = app[THROUGHPUT_STATS]
 
@@ -399,6 +410,62 @@ def _ssl_context(config: ServerConfig) -> ssl.SSLContext | None:
     return ctx
 
 
+def _limit_header_time(server: Any, timeout: float) -> None:
+    """Close a connection that has not sent a whole request head ``timeout`` s after it
+    opened or after its last answer: a socket that stays silent, or drips its headers,
+    would otherwise be held for an hour (aiohttp's keep-alive timeout, which some of its
+    versions do not even start before the first request).
+
+    ``server`` is the runner's :class:`aiohttp.web.Server`; its public hooks are wrapped
+    before it takes connections: ``connection_made`` starts the timer, ``request_factory``
+    (called once a request's head is parsed) stops it, ``request_handler`` starts it again
+    when the answer is ready (streamed bodies are written by then), ``connection_lost``
+    forgets it.
+    """
+    loop = asyncio.get_running_loop()
+    timers: dict[Any, asyncio.TimerHandle] = {}
+    made, lost, factory = server.connection_made, server.connection_lost, server.request_factory
+    handle = server.request_handler
+
+    def expire(handler: Any, transport: asyncio.BaseTransport) -> None:
+        timers.pop(handler, None)
+        log.debug("closing a connection that sent no request head within %g s", timeout)
+        transport.abort()
+
+    def start(handler: Any, transport: Any) -> None:
+        if (timer := timers.pop(handler, None)) is not None:
+            timer.cancel()
+        timers[handler] = loop.call_later(timeout, expire, handler, transport)
+
+    def connection_made(handler: Any, transport: Any) -> None:
+        made(handler, transport)
+        start(handler, transport)
+
+    def connection_lost(handler: Any, exc: BaseException | None = None) -> None:
+        if (timer := timers.pop(handler, None)) is not None:
+            timer.cancel()
+        lost(handler, exc)
+
+    def request_factory(*args: Any, **kwargs: Any) -> Any:
+        handler = args[2] if len(args) > 2 else kwargs.get("protocol")
+        if (timer := timers.pop(handler, None)) is not None:
+            timer.cancel()
+        return factory(*args, **kwargs)
+
+    async def request_handler(request: web.BaseRequest) -> web.StreamResponse:
+        try:
+            return await handle(request)
+        finally:
+            transport = request.transport
+            if transport is not None and not transport.is_closing():
+                start(request.protocol, transport)
+
+    server.connection_made = connection_made
+    server.connection_lost = connection_lost
+    server.request_factory = request_factory
+    server.request_handler = request_handler
+
+
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
@@ -432,6 +499,7 @@ class MeetingServer:
             shutdown_timeout=1.0,
         )
         await self._runner.setup()
+        _limit_header_time(self._runner.server, cfg.header_timeout)
         site = web.TCPSite(self._runner, cfg.host, cfg.port, ssl_context=ctx)
         try:
             await site.start()

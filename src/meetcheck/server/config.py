@@ -20,11 +20,13 @@ A complete ``serve.toml`` (every key optional)::
     max_sdp_bytes = 32768       # an SDP offer
     max_sessions_per_channel = 100
     max_sessions = 500          # WHEP and echo sessions together
-    session_idle_timeout = 30   # seconds a session may stay unconnected
-    max_session_seconds = 0     # hard cap on a session's life; 0 = none
+    session_idle_timeout = 30   # seconds a session may stay unconnected (at most 86400)
+    max_session_seconds = 0     # hard cap on a session's life; 0 = none; at most 7 days
     retry_after = 5             # seconds, sent with 503 when full
     max_download_bytes = 100000000   # throughput endpoint, per request
     max_upload_bytes = 100000000
+    max_throughput_transfers = 16    # downloads and uploads at once; more get 503
+    header_timeout = 10         # seconds a connection has to send a whole request head
 
     [audio]
     identity = true             # channel identity and timing marks (default per channel)
@@ -48,7 +50,7 @@ A complete ``serve.toml`` (every key optional)::
 
     [links]                     # personal demo links /join/<token>
     secret = "..."              # signing key; random per start when empty
-    ttl_hours = 72
+    ttl_hours = 72              # how long a link is valid; at most ten years (87840)
 
     [[links.participants]]      # the roster (default: two demo delegates)
     name = "A. Delegate"
@@ -56,14 +58,18 @@ A complete ``serve.toml`` (every key optional)::
     delegation = "Utopia"
     role = "primary"            # primary, alternate, listener or interpreter
 
-Relative file paths are resolved against the directory of ``serve.toml``. Every problem
-is one line naming the file and the key, raised as :class:`meetcheck.errors.InputError`.
+Relative file paths are resolved against the directory of ``serve.toml``. No string may
+hold a control character (CR, LF, NUL, ESC, ...): they would end up in HTTP headers and on
+terminals. Every problem is one line naming the file and the key, raised as
+:class:`meetcheck.errors.InputError`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -92,12 +98,13 @@ SERVER_KEYS = {
 LIMIT_KEYS = {
     "max_body_bytes", "max_sdp_bytes", "max_sessions_per_channel", "max_sessions",
     "session_idle_timeout", "max_session_seconds", "retry_after", "max_download_bytes",
-    "max_upload_bytes",
+    "max_upload_bytes", "max_throughput_transfers", "header_timeout",
 }  # fmt: skip
 AUDIO_KEYS = {"identity", "programme_seconds", "seed", "opus_bitrate"}
 CHANNEL_KEYS = {"label", "source", "identity", "identity_code"}
 MEETING_KEYS = {"name", "timezone", "hosts", "sessions", "ice_servers"}
 LINK_KEYS = {"secret", "ttl_hours", "participants"}
+MAX_LINK_TTL_HOURS = 24 * 366 * 10  # ten years
 PARTICIPANT_KEYS = {"name", "email", "delegation", "role"}
 
 
@@ -157,6 +164,8 @@ class ServerConfig:
     retry_after: int = 5
     max_download_bytes: int = 100_000_000
     max_upload_bytes: int = 100_000_000
+    max_throughput_transfers: int = 16
+    header_timeout: float = 10.0
     # [audio]
     identity: bool = True
     programme_seconds: float = 30.0
@@ -214,6 +223,11 @@ class ServerConfig:
             v.fail(("server", "port"), f"expected 0-65535, got {self.port}")
         if not 0 <= self.stun_port <= 65535:
             v.fail(("server", "stun_port"), f"expected 0-65535, got {self.stun_port}")
+        if not 0 < self.link_ttl_hours <= MAX_LINK_TTL_HOURS:  # also false for nan
+            v.fail(
+                ("links", "ttl_hours"),
+                f"expected a number above 0 up to {MAX_LINK_TTL_HOURS}, got {self.link_ttl_hours}",
+            )
         if not self.channels:
             v.fail(("channels",), "no channels: give at least the floor")
         codes = [c.code for c in self.channels]
@@ -238,12 +252,40 @@ def _int(v: Validator, path: tuple[str, ...], value: Any, lo: int, hi: int | Non
     return int(value)
 
 
-def _num(v: Validator, path: tuple[str, ...], value: Any, lo: float, strict: bool) -> float:
+def _num(
+    v: Validator, path: tuple[str, ...], value: Any, lo: float, strict: bool, hi: float
+) -> float:
+    """A finite number above ``lo`` (or at it, unless ``strict``) and at most ``hi``."""
     if not is_number(value):
         v.fail(path, f"expected number, got {type(value).__name__} {value!r}")
-    if value < lo or (strict and value == lo):
-        v.fail(path, f"expected a number {'>' if strict else '>='} {lo:g}, got {value}")
+    if not math.isfinite(value) or value < lo or (strict and value == lo) or value > hi:
+        low = f"{'above' if strict else 'from'} {lo:g}"
+        v.fail(path, f"expected a number {low} up to {hi:g}, got {value}")
     return float(value)
+
+
+def _control_character(text: str) -> str:
+    """The first control character in ``text`` as U+XXXX, or ""."""
+    for c in text:
+        if unicodedata.category(c) == "Cc":
+            return f"U+{ord(c):04X}"
+    return ""
+
+
+def _no_control_characters(v: Validator, path: tuple[str, ...], value: Any) -> None:
+    """No string (or key) anywhere in the file may hold a control character: a CR/LF in a
+    credential ends up in HTTP headers, an escape sequence on the operator's terminal."""
+    if isinstance(value, str):
+        if found := _control_character(value):
+            v.fail(path, f"contains a control character ({found}); remove it")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if found := _control_character(key):
+                v.fail(path, f"a key contains a control character ({found}); remove it")
+            _no_control_characters(v, path + (key,), item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _no_control_characters(v, path + (str(i),), item)
 
 
 def _str(v: Validator, path: tuple[str, ...], value: Any) -> str:
@@ -281,6 +323,7 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
     """Validate a parsed ``serve.toml`` into a :class:`ServerConfig`."""
     v = Validator(source)
     base = base or Path(".")
+    _no_control_characters(v, (), raw)
     v.known_keys((), raw, SECTIONS)
     cfg = ServerConfig(source=source)
 
@@ -323,7 +366,7 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
     lim = _section(v, raw, "limits", LIMIT_KEYS)
     for k in (
         "max_body_bytes", "max_sdp_bytes", "max_sessions_per_channel", "max_sessions",
-        "max_download_bytes", "max_upload_bytes",
+        "max_download_bytes", "max_upload_bytes", "max_throughput_transfers",
     ):  # fmt: skip
         if k in lim:
             setattr(cfg, k, _int(v, ("limits", k), lim[k], 1))
@@ -331,11 +374,15 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
         cfg.retry_after = _int(v, ("limits", "retry_after"), lim["retry_after"], 0, 86400)
     if "session_idle_timeout" in lim:
         cfg.session_idle_timeout = _num(
-            v, ("limits", "session_idle_timeout"), lim["session_idle_timeout"], 0, True
+            v, ("limits", "session_idle_timeout"), lim["session_idle_timeout"], 0, True, 86400
         )
     if "max_session_seconds" in lim:
         cfg.max_session_seconds = _num(
-            v, ("limits", "max_session_seconds"), lim["max_session_seconds"], 0, False
+            v, ("limits", "max_session_seconds"), lim["max_session_seconds"], 0, False, 604800
+        )
+    if "header_timeout" in lim:
+        cfg.header_timeout = _num(
+            v, ("limits", "header_timeout"), lim["header_timeout"], 0, True, 3600
         )
     if cfg.max_sdp_bytes > cfg.max_body_bytes:
         v.fail(("limits", "max_sdp_bytes"), "cannot exceed limits.max_body_bytes")
@@ -345,11 +392,10 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
         v.expect(("audio", "identity"), audio["identity"], "boolean")
         cfg.identity = audio["identity"]
     if "programme_seconds" in audio:
+        # at most 600: the programme is held in memory
         cfg.programme_seconds = _num(
-            v, ("audio", "programme_seconds"), audio["programme_seconds"], 1, False
+            v, ("audio", "programme_seconds"), audio["programme_seconds"], 1, False, 600
         )
-        if cfg.programme_seconds > 600:
-            v.fail(("audio", "programme_seconds"), "at most 600 (it is held in memory)")
     if "seed" in audio:
         cfg.seed = _int(v, ("audio", "seed"), audio["seed"], 0)
     if "opus_bitrate" in audio:
@@ -397,7 +443,9 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
         if cfg.link_secret and len(cfg.link_secret) < 16:
             v.fail(("links", "secret"), "too short: use 16 or more characters")
     if "ttl_hours" in links:
-        cfg.link_ttl_hours = _num(v, ("links", "ttl_hours"), links["ttl_hours"], 0, True)
+        cfg.link_ttl_hours = _num(
+            v, ("links", "ttl_hours"), links["ttl_hours"], 0, True, MAX_LINK_TTL_HOURS
+        )
     if "participants" in links:
         v.expect(("links", "participants"), links["participants"], "array")
         cfg.participants = []

@@ -36,6 +36,7 @@ from meetcheck.server.whep import (
     _state,
     authorize,
     ice_server_links,
+    may_see_credentials,
     negotiate,
     problem,
 )
@@ -167,7 +168,9 @@ async def options(request: web.Request) -> web.Response:
     else:
         resp.headers["Allow"] = "OPTIONS, POST, GET"
         resp.headers["Accept-Post"] = SDP
-        for link in ice_server_links(_state(request)):
+        state = _state(request)
+        credentials = may_see_credentials(request, state.config.token)
+        for link in ice_server_links(state, credentials):
             resp.headers.add("Link", link)
     return resp
 

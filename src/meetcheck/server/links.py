@@ -10,7 +10,8 @@ Token format (version 1)::
     base64url(payload JSON) "." base64url(HMAC-SHA256(secret, "meetcheck-link.v1." + part 1))
 
 The payload holds ``v`` (1), ``id`` (random, 96 bits), ``email``, ``name``,
-``delegation``, ``role``, ``iat`` and ``exp`` (Unix seconds).  It is signed, not
+``delegation``, ``role``, ``iat`` and ``exp`` (Unix seconds, 0 to :data:`MAX_STAMP`;
+a signed token with a time outside that range is treated as tampered).  It is signed, not
 encrypted: whoever holds a link can read who it is for, so put nothing secret in it.
 Both base64url parts are unpadded and must be canonical, so changing any character of a
 token (even an unused low bit) makes it fail.  The signature is compared in constant time.
@@ -50,6 +51,9 @@ log = logging.getLogger("meetcheck.server.links")
 
 LEEWAY = timedelta(seconds=60)
 MAX_TOKEN_CHARS = 4096
+# Time stamps a token may hold: 1970 up to the year 3000. Far beyond any link's life, and
+# far from datetime's limits, so no date arithmetic on them can overflow.
+MAX_STAMP = 32_503_680_000
 _DOMAIN = b"meetcheck-link.v1."
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -220,6 +224,8 @@ class LinkSigner:
         if participant.role not in ROLES:
             raise ValueError(f"unknown role {participant.role!r} (known: {', '.join(ROLES)})")
         issued = now or datetime.now(UTC)
+        if not 0 <= expires_at.timestamp() <= MAX_STAMP:
+            raise ValueError("expires_at must lie between 1970 and the year 3000")
         payload = {
             "v": 1,
             "id": secrets.token_urlsafe(12),
@@ -286,11 +292,13 @@ class LinkSigner:
                 raise ValueError("bad field type")
             if not all(isinstance(t, int) and not isinstance(t, bool) for t in stamps):
                 raise ValueError("bad time stamp")
+            if not all(0 <= t <= MAX_STAMP for t in stamps):
+                raise ValueError("time stamp out of range")
             participant = LinkParticipant(
                 data["name"], data["email"], data["delegation"], data["role"]
             )
             return LinkClaims(participant, data["id"], _utc(data["iat"]), _utc(data["exp"]))
-        except (ValueError, KeyError, UnicodeDecodeError, binascii.Error, OverflowError):
+        except (ValueError, KeyError, UnicodeDecodeError, binascii.Error, OverflowError, OSError):
             raise LinkTampered("link content is not readable") from None
 
 

@@ -8,8 +8,9 @@ mapped address and round-trip time against any STUN server.
 What the responder does with each datagram:
 
 * not STUN (top two bits set, shorter than the 20-byte header, length field wrong or not
-  a multiple of 4, attribute running past the end, bad FINGERPRINT): dropped, counted in
-  ``counters.malformed_dropped``; nothing is sent back, so junk never gets an answer;
+  a multiple of 4, attribute running past the end, bad FINGERPRINT, more than
+  :data:`MAX_ATTRIBUTES` attributes): dropped, counted in ``counters.malformed_dropped``;
+  nothing is sent back, so junk never gets an answer;
 * a STUN indication or response: ignored (``counters.ignored``); Binding Indications are
   keep-alives and get no answer by design;
 * a Binding Request with the magic cookie: Binding Success Response with
@@ -18,13 +19,20 @@ What the responder does with each datagram:
 * a Binding Request without the magic cookie (an RFC 3489 client): the cookie field is
   echoed and only MAPPED-ADDRESS is returned, as RFC 5389 section 12.2 asks;
 * a request with comprehension-required attributes (type below 0x8000) the server does not
-  understand: 420 Unknown Attribute with UNKNOWN-ATTRIBUTES listing them; a request of any
+  understand: 420 Unknown Attribute with UNKNOWN-ATTRIBUTES listing the first
+  :data:`MAX_UNKNOWN_LISTED` of them; a request of any
   other method (e.g. a TURN Allocate): 400, so the client fails fast instead of timing out
   (``counters.error_responses``).
 
 The server does no authentication: USERNAME, MESSAGE-INTEGRITY and the ICE attributes
-PRIORITY and USE-CANDIDATE are understood and ignored.  A response is at most a few
-dozen bytes larger than the request; the server only answers well-formed STUN, and is
+PRIORITY and USE-CANDIDATE are understood and ignored.
+
+Amplification: a response is at most :data:`MAX_GROWTH` bytes larger than its request.
+XOR-MAPPED-ADDRESS (or, for RFC 3489, MAPPED-ADDRESS), ERROR-CODE, UNKNOWN-ATTRIBUTES and
+FINGERPRINT always go in; MAPPED-ADDRESS and SOFTWARE only while they fit, so a bare
+20-byte request gets a bare answer, while a request that carries SOFTWARE (as the client
+below sends) gets every attribute.  The work per datagram is linear in its size and
+bounded by :data:`MAX_ATTRIBUTES`.  The server only answers well-formed STUN, and is
 meant to run next to the meeting's web server, not as a public open reflector.
 """
 
@@ -87,6 +95,14 @@ UNDERSTOOD_REQUIRED = frozenset(
 )
 
 SOFTWARE = f"meetcheck {__version__}"
+
+# A Binding Request of an ICE agent carries about ten attributes; a datagram with more
+# than this is dropped before the rest of it is even looked at.
+MAX_ATTRIBUTES = 64
+# UNKNOWN-ATTRIBUTES in a 420 names at most this many (distinct) types.
+MAX_UNKNOWN_LISTED = 16
+# An answer is at most this many bytes larger than the request it answers.
+MAX_GROWTH = 40
 
 FAMILY_IPV4 = 0x01
 FAMILY_IPV6 = 0x02
@@ -211,7 +227,8 @@ def encode_message(
 def decode_message(data: bytes) -> StunMessage:
     """Parse and validate a datagram; raise :class:`StunDecodeError` if it is not STUN.
 
-    Checks the header, that every attribute fits, and FINGERPRINT (which must be last).
+    Checks the header, that every attribute fits, and FINGERPRINT (which must be last);
+    refuses more than :data:`MAX_ATTRIBUTES` attributes, so the work stays bounded.
     Attributes after MESSAGE-INTEGRITY other than FINGERPRINT are dropped (RFC 5389
     section 15.4).
     """
@@ -227,7 +244,11 @@ def decode_message(data: bytes) -> StunMessage:
     attrs: list[tuple[int, bytes]] = []
     pos = HEADER_LENGTH
     after_integrity = False
+    count = 0
     while pos < len(data):
+        count += 1
+        if count > MAX_ATTRIBUTES:
+            raise StunDecodeError(f"more than {MAX_ATTRIBUTES} attributes")
         if pos + 4 > len(data):
             raise StunDecodeError("truncated attribute header")
         attr_type, attr_len = _ATTR_HEADER.unpack_from(data, pos)
@@ -374,50 +395,67 @@ class StunServer(asyncio.DatagramProtocol):
             return None
         host, port = addr[0], addr[1]
         legacy = msg.legacy
+        budget = len(data) + MAX_GROWTH
         if msg.method != METHOD_BINDING:
             self.counters.error_responses += 1
-            return self._error(msg, 400, "Only Binding is supported", [])
-        unknown: list[int] = []
+            return self._error(msg, 400, "Binding only", [], budget)
+        unknown: dict[int, None] = {}  # distinct, in wire order; a dict keeps this linear
         for t, _ in msg.attributes:
-            if t < 0x8000 and t not in UNDERSTOOD_REQUIRED and t not in unknown:
-                unknown.append(t)
+            if t < 0x8000 and t not in UNDERSTOOD_REQUIRED:
+                unknown[t] = None
         if unknown:
             self.counters.error_responses += 1
-            return self._error(msg, 420, "Unknown Attribute", unknown)
+            listed = list(unknown)[:MAX_UNKNOWN_LISTED]
+            return self._error(msg, 420, "Unknown Attribute", listed, budget)
         if legacy:
             attrs = [(ATTR_MAPPED_ADDRESS, encode_address(host, port))]
+            optional = []
         else:
-            attrs = [
-                (ATTR_XOR_MAPPED_ADDRESS, encode_xor_address(host, port, msg.transaction_id)),
+            attrs = [(ATTR_XOR_MAPPED_ADDRESS, encode_xor_address(host, port, msg.transaction_id))]
+            optional = [
                 (ATTR_MAPPED_ADDRESS, encode_address(host, port)),
                 (ATTR_SOFTWARE, self.software.encode("utf-8")[:127]),
             ]
         self.counters.requests_answered += 1
-        return encode_message(
-            METHOD_BINDING,
-            StunClass.SUCCESS,
-            msg.transaction_id,
-            attrs,
-            cookie=msg.cookie,
-            fingerprint=not legacy,
-        )
+        return self._answer(msg, StunClass.SUCCESS, attrs, optional, budget)
 
-    def _error(self, msg: StunMessage, code: int, reason: str, unknown: list[int]) -> bytes:
+    def _error(
+        self, msg: StunMessage, code: int, reason: str, unknown: list[int], budget: int
+    ) -> bytes:
         attrs = [(ATTR_ERROR_CODE, encode_error_code(code, reason))]
         if unknown:
             listed = list(unknown)
             if msg.legacy and len(listed) % 2:
                 listed.append(listed[0])  # RFC 3489 wants an even count instead of padding
             attrs.append((ATTR_UNKNOWN_ATTRIBUTES, b"".join(struct.pack("!H", t) for t in listed)))
-        if not msg.legacy:
-            attrs.append((ATTR_SOFTWARE, self.software.encode("utf-8")[:127]))
+        optional = [] if msg.legacy else [(ATTR_SOFTWARE, self.software.encode("utf-8")[:127])]
+        return self._answer(msg, StunClass.ERROR, attrs, optional, budget)
+
+    @staticmethod
+    def _answer(
+        msg: StunMessage,
+        cls: StunClass,
+        attrs: list[tuple[int, bytes]],
+        optional: list[tuple[int, bytes]],
+        budget: int,
+    ) -> bytes:
+        """Encode ``attrs`` plus those of ``optional`` that keep it within ``budget`` bytes."""
+        fingerprint = not msg.legacy
+        size = HEADER_LENGTH + (8 if fingerprint else 0)
+        size += sum(4 + len(v) + _pad(len(v)) for _, v in attrs)
+        chosen = list(attrs)
+        for attr_type, value in optional:
+            need = 4 + len(value) + _pad(len(value))
+            if size + need <= budget:
+                chosen.append((attr_type, value))
+                size += need
         return encode_message(
             msg.method,
-            StunClass.ERROR,
+            cls,
             msg.transaction_id,
-            attrs,
+            chosen,
             cookie=msg.cookie,
-            fingerprint=not msg.legacy,
+            fingerprint=fingerprint,
         )
 
     # --- lifecycle -----------------------------------------------------------------

@@ -33,17 +33,23 @@ time these transfers to estimate the bandwidth between a delegate and the meetin
       This also ends a body whose framing breaks after the handler started, because
       aiohttp's parser does not pass that error on to the handler.
 
+With a ``token``, both need ``Authorization: Bearer <token>`` (401 without it, 403 with a
+wrong one), as WHEP and echo do.  At most ``max_active`` transfers run at once; one more
+gets 503 with ``Retry-After`` (an upload with ``Expect: 100-continue`` before its body).
+
 Errors are JSON ``{"error": "...", "limit": ...}`` so a check can show the reason.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
 import re
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from aiohttp import HttpVersion11, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -73,8 +79,11 @@ class ThroughputStats:
 THROUGHPUT_STATS = web.AppKey("meetcheck_throughput_stats", ThroughputStats)
 
 
-def _error(status: int, message: str, **extra: object) -> web.Response:
-    resp = web.json_response({"error": message, **extra}, status=status, headers=_NO_STORE)
+def _error(
+    status: int, message: str, headers: dict[str, str] | None = None, **extra: object
+) -> web.Response:
+    headers = {**_NO_STORE, **(headers or {})}
+    resp = web.json_response({"error": message, **extra}, status=status, headers=headers)
     if status == 413:
         resp.force_close()  # the rest of an oversized body is not worth keeping the socket for
     return resp
@@ -88,12 +97,17 @@ def setup_throughput(
     max_upload_bytes: int = 100_000_000,
     chunk: int = 64 * 1024,
     idle_timeout: float = 30.0,
+    token: str = "",
+    max_active: int = 0,
+    retry_after: int = 5,
 ) -> None:
     """Add ``GET {prefix}/download`` and ``POST {prefix}/upload`` to ``app``.
 
     Call before the app starts.  Totals are kept in ``app[THROUGHPUT_STATS]``.  A transfer
     that makes no progress for ``idle_timeout`` seconds (a client that stops reading its
     download or stops sending its upload) is ended, so stalled clients do not pin sockets.
+    ``token`` (if set) is the bearer token both need; ``max_active`` (0: no cap) bounds
+    the transfers at once, and ``retry_after`` is the seconds a refused client is told.
     """
     if chunk <= 0 or chunk > BUFFER_BYTES:
         raise ValueError(f"chunk must be between 1 and {BUFFER_BYTES} bytes")
@@ -103,6 +117,49 @@ def setup_throughput(
     buffer = memoryview(os.urandom(BUFFER_BYTES))
     stats = ThroughputStats()
     app[THROUGHPUT_STATS] = stats
+    slots = {"busy": 0}
+
+    def refusal(request: web.BaseRequest) -> web.Response | None:
+        """401/403 without the right bearer token, 503 when every slot is taken."""
+        if token:
+            scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+            value = value.strip()
+            if scheme.lower() != "bearer" or not value:
+                return _error(
+                    401,
+                    "this endpoint needs an Authorization: Bearer token (see the meeting file)",
+                    {"WWW-Authenticate": 'Bearer realm="meetcheck"'},
+                )
+            if not hmac.compare_digest(value.encode(), token.encode()):
+                return _error(
+                    403,
+                    "the bearer token is not valid for this server",
+                    {"WWW-Authenticate": 'Bearer realm="meetcheck", error="invalid_token"'},
+                )
+        if max_active and slots["busy"] >= max_active:
+            return _error(
+                503,
+                "too many transfers at once; try again later",
+                {"Retry-After": str(retry_after)},
+                limit=max_active,
+            )
+        return None
+
+    def guarded(handler: Any) -> Any:
+        """``handler`` behind :func:`refusal`, holding a slot while it runs."""
+
+        async def run(request: web.Request) -> web.StreamResponse:
+            refused = refusal(request)
+            if refused is not None:
+                stats.refused += 1
+                return refused
+            slots["busy"] += 1
+            try:
+                return await handler(request)
+            finally:
+                slots["busy"] -= 1
+
+        return run
 
     async def download(request: web.Request) -> web.StreamResponse:
         """Stream N bytes from the shared random buffer, never building the body."""
@@ -191,7 +248,12 @@ def setup_throughput(
         )
 
     async def expect_continue(request: web.Request) -> web.StreamResponse | None:
-        """Refuse an oversized upload before the client sends its body."""
+        """Refuse an oversized or unauthorised upload before the client sends its body."""
+        refused = refusal(request)
+        if refused is not None:
+            stats.refused += 1
+            refused.force_close()  # the body that may follow is not worth reading
+            return refused
         declared = request.content_length
         if declared is not None and declared > max_upload_bytes:
             stats.refused += 1
@@ -205,5 +267,5 @@ def setup_throughput(
         request.writer.output_size = 0  # as aiohttp's default: the body has not started
         return None
 
-    app.router.add_get(f"{prefix}/download", download)
-    app.router.add_post(f"{prefix}/upload", upload, expect_handler=expect_continue)
+    app.router.add_get(f"{prefix}/download", guarded(download))
+    app.router.add_post(f"{prefix}/upload", guarded(upload), expect_handler=expect_continue)

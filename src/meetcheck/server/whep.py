@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -29,6 +30,8 @@ from meetcheck.server.sessions import Full, Session
 
 if TYPE_CHECKING:
     from meetcheck.server.app import ServerState
+
+log = logging.getLogger("meetcheck.server.whep")
 
 SDP = "application/sdp"
 ENDPOINT_METHODS = "OPTIONS, POST, GET"
@@ -93,6 +96,20 @@ def authorize(request: web.Request, token: str) -> None:
         )
 
 
+def may_see_credentials(request: web.Request, token: str) -> bool:
+    """Whether ICE credentials (TURN username and password) may go to this request: always
+    without a token (the meeting file is public then), else only with the right bearer."""
+    if not token:
+        return True
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    value = value.strip()
+    return (
+        scheme.lower() == "bearer"
+        and bool(value)
+        and hmac.compare_digest(value.encode(), token.encode())
+    )
+
+
 async def read_offer(request: web.Request, max_bytes: int) -> str:
     """The SDP offer of a POST: 415 for another content type, 413 when too large."""
     if request.content_type != SDP:
@@ -124,7 +141,9 @@ def parse_offer(text: str) -> Any:
     try:
         desc = SessionDescription.parse(text)
     except Exception as exc:
-        problem(400, f"unparseable SDP offer: {type(exc).__name__}: {exc}")
+        # aiortc's exception text is its own internals: the log gets it, the client not.
+        log.info("400: unparseable SDP offer: %s: %s", type(exc).__name__, exc)
+        problem(400, "unparseable SDP offer: a line or value is not valid SDP (RFC 8866)")
     if not desc.media:
         problem(400, "the SDP offer has no media section")
     for m in desc.media:
@@ -135,13 +154,18 @@ def parse_offer(text: str) -> Any:
     return desc
 
 
-def ice_server_links(state: ServerState) -> list[str]:
-    """``Link: <...>; rel="ice-server"`` values for the server's STUN and meeting servers."""
+def ice_server_links(state: ServerState, credentials: bool = True) -> list[str]:
+    """``Link: <...>; rel="ice-server"`` values for the server's STUN and meeting servers.
+
+    Without ``credentials`` the servers that need a username (TURN) are left out.
+    """
     links = []
     stun = state.stun_url()
     if stun:
         links.append(f'<{stun}>; rel="ice-server"')
     for server in state.config.ice_servers:
+        if server.get("username") and not credentials:
+            continue
         urls = server.get("urls", [])
         for url in [urls] if isinstance(urls, str) else urls:
             value = f'<{url}>; rel="ice-server"'
@@ -191,14 +215,20 @@ async def negotiate(
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=text, type="offer"))
         except Exception as exc:
-            problem(400, f"cannot use this offer: {type(exc).__name__}: {exc}")
+            log.info("400 on %s: cannot use the offer: %s: %s", kind, type(exc).__name__, exc)
+            problem(
+                400,
+                "cannot use this offer: it has no codec, transport or section this "
+                "server supports in a combination it can answer",
+            )
         setup(pc, session)
         try:
             answer = await pc.createAnswer()
             with loopback.host_addresses(state.ice_addresses):
                 await pc.setLocalDescription(answer)
         except Exception as exc:
-            problem(400, f"cannot answer this offer: {type(exc).__name__}: {exc}")
+            log.info("400 on %s: cannot answer the offer: %s: %s", kind, type(exc).__name__, exc)
+            problem(400, "cannot answer this offer: nothing in it that this server can send")
         if session.closed:
             problem(409, "the session ended while it was being set up")
         ok = True
@@ -301,13 +331,18 @@ async def patch_session(request: web.Request) -> web.Response:
 
 
 async def options(request: web.Request) -> web.Response:
-    """CORS preflight and WHEP discovery: 200 with Accept-Post (never needs a token)."""
+    """CORS preflight and WHEP discovery: 200 with Accept-Post (never needs a token).
+
+    TURN credentials are in its Link headers only for a request with the bearer token.
+    """
     methods = SESSION_METHODS if "session" in request.match_info else ENDPOINT_METHODS
     resp = web.Response(status=200)
     resp.headers["Allow"] = methods
     if "session" not in request.match_info:
         resp.headers["Accept-Post"] = SDP
-        for link in ice_server_links(_state(request)):
+        state = _state(request)
+        credentials = may_see_credentials(request, state.config.token)
+        for link in ice_server_links(state, credentials):
             resp.headers.add("Link", link)
     return resp
 
