@@ -4,7 +4,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import write_profile
+from support.helpers import write_profile
 
 from meetcheck.cli import cli
 

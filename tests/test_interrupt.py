@@ -6,7 +6,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import meetcheck_cmd, write_profile
+from support.helpers import meetcheck_cmd, write_profile
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -4,7 +4,7 @@ import os
 import pty
 import subprocess
 
-from conftest import meetcheck_cmd
+from support.helpers import meetcheck_cmd
 
 
 def run_progress(status_plugins, tmp_path, tty: bool) -> str:

@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from report_support import SCRIPT, SECRET_TOKEN, run_json, strings
+from support.reports import SCRIPT, SECRET_TOKEN, run_json, strings
 
 from meetcheck.report.html import gauge, render
 

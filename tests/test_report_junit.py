@@ -7,7 +7,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
-from report_support import SCRIPT, run_json
+from support.reports import SCRIPT, run_json
 
 from meetcheck.report.junit import render
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from report_support import ONLY, run_cli
+from support.reports import ONLY, run_cli
 
 from meetcheck.cli import cli
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from report_support import run_json
+from support.reports import run_json
 
 import meetcheck
 from meetcheck.report.model import SCHEMA_ID, SCHEMA_VERSION

@@ -11,7 +11,7 @@ import aiohttp
 import numpy as np
 import pytest
 import requests
-from conftest import run_async as run
+from support.helpers import run_async as run
 
 from meetcheck.server.app import serve_in_thread
 from meetcheck.server.client import EchoClient, EndpointError, tone

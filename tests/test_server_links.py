@@ -13,9 +13,9 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import run_async as run
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.helpers import run_async as run
 
 from meetcheck.server.links import (
     LEEWAY,

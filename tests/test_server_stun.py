@@ -13,9 +13,9 @@ import aioice
 import aioice.ice
 import pytest
 from aioice import stun as ref
-from conftest import run_async as run
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.helpers import run_async as run
 
 from meetcheck.server.stun import (
     MAGIC_COOKIE,

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 import requests
 from aiohttp import web
-from conftest import run_async as run
+from support.helpers import run_async as run
 
 from meetcheck.server.throughput import BUFFER_BYTES, THROUGHPUT_STATS, setup_throughput
 

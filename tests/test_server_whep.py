@@ -16,7 +16,7 @@ import aiohttp
 import numpy as np
 import pytest
 import requests
-from conftest import run_async as run
+from support.helpers import run_async as run
 
 from meetcheck.media.identity import IdentityDecoder, mark_offset_s
 from meetcheck.meeting import load_meeting, parse_meeting

@@ -1,0 +1,1 @@
+"""Helpers shared by the test modules (the pytest docs advise against importing conftest)."""
