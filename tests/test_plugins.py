@@ -631,15 +631,25 @@ def test_plugin_command_shows_in_help_and_runs(workdir: Path, cleanup_modules: N
 
 
 REPORTERS = """
-from meetcheck import hookimpl
-from meetcheck.report.reporter import Reporter
+import gzip
+from meetcheck import Reporter, hookimpl
 
 def render(data):
     return "".join(f"{r['id']},{r['status']}\\n" for r in data["results"])
 
+def annotations(data, options):
+    level = options.get("level", "warning")
+    return "".join(f"::{level}::{r['id']} {r['status']}\\n" for r in data["results"])
+
+def packed(data):
+    return gzip.compress(render(data).encode(), mtime=0)
+
 @hookimpl
 def meetcheck_register_reporters(register):
     register(Reporter("csvish", "comma-separated statuses", ".csv", render))
+    register(Reporter("github-actions", "workflow commands", ".gha", annotations,
+                      options={"level": "notice, warning or error"}))
+    register(Reporter("csv-gz", "gzipped statuses (bytes)", ".csv.gz", packed))
     register(Reporter("not a word", "bad name", ".bad", render))
 """
 
@@ -650,11 +660,30 @@ def test_reporter_plugin_adds_a_format(workdir: Path, cleanup_modules: None) -> 
     assert (result.exit_code, result.stdout) == (0, "system.os,PASS\n")
     assert (
         "meetcheck: warning: plugin 'csvish' failed in meetcheck_register_reporters: "
-        "ValueError: reporter name 'not a word' must be a simple word "
-        f"({path.resolve()}, line {line_of(path, 'not a word')})"
+        "ValueError: reporter name 'not a word' must be lower-case letters, digits, '-' or "
+        f"'_' (e.g. 'github-actions') ({path.resolve()}, line {line_of(path, 'not a word')})"
     ) in result.stderr
     result = invoke("check", "-q", "--only", "system.os", "-o", "statuses.csv")
     assert (workdir / "statuses.csv").read_text() == "system.os,PASS\n"
+
+
+def test_reporters_may_have_dashes_options_and_bytes(workdir: Path, cleanup_modules: None) -> None:
+    import gzip
+
+    write(workdir / "plugins", "csvish", REPORTERS)
+    args = ("check", "-q", "--only", "system.os", "--format", "github-actions")
+    assert invoke(*args).stdout == "::warning::system.os PASS\n"
+    chosen = invoke(*args, "--report-option", "github-actions.level=error")
+    assert chosen.stdout == "::error::system.os PASS\n"
+    for bad, said in [
+        ("github-actions.colour=red", "github-actions has no option 'colour' (level)"),
+        ("nope.level=1", "unknown format 'nope'"),
+        ("level=1", "expected FORMAT.KEY=VALUE"),
+    ]:
+        refused = invoke(*args, "--report-option", bad)
+        assert refused.exit_code == 2 and said in refused.stderr, refused.stderr
+    invoke("check", "-q", "--only", "system.os", "--format", "csv-gz", "-o", "s.csv.gz")
+    assert gzip.decompress((workdir / "s.csv.gz").read_bytes()) == b"system.os,PASS\n"
 
 
 def test_plugins_command_lists_everything(
@@ -670,7 +699,7 @@ def test_plugins_command_lists_everything(
     assert (hello["version"], hello["source"]) == ("1.2.3", "directory")
     assert hello["hooks"] == ["meetcheck_register_checks"]
     assert hello["checks"] == ["demo.hello"] and hello["reporters"] == []
-    assert rows["csvish"]["reporters"] == ["csvish"]
+    assert rows["csvish"]["reporters"] == ["csvish", "github-actions", "csv-gz"]
     assert rows["epdemo"]["source"] == "entrypoint"
     assert rows["checks.system"]["source"] == "builtin"
     assert "text" in rows["report.text"]["reporters"]
@@ -699,7 +728,7 @@ def test_plugins_command_lists_everything(
     assert any(ln.startswith("      option fail_kinds = ['cellular']") for ln in lines)
     assert "  commands: serve" in lines
     assert "epdemo 2.5 (entrypoint)" in lines
-    assert "  reporters: csvish" in lines
+    assert "  reporters: csvish, github-actions, csv-gz" in lines
     assert any(
         ln.startswith("error: plugin 'broken' failed to import: SyntaxError") for ln in lines
     )

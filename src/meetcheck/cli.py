@@ -21,6 +21,7 @@ from meetcheck import __version__
 from meetcheck.errors import InputError
 from meetcheck.verdict import EXIT_NOT_READY, EXIT_USAGE
 
+RUN_COMMANDS = ("check", "batch")
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -59,6 +60,9 @@ class MeetcheckGroup(click.Group):
             plugins = Plugins(blocked=blocked, plugins_dirs=dirs)
             commands = CommandSet()
             plugins.register_commands(commands)
+            for name in RUN_COMMANDS:  # the commands that run checks take plugins' options
+                if name in commands.commands:
+                    commands.commands[name] = plugins.extend_command(commands.commands[name])
             root.obj["plugins"] = plugins
             root.obj["commands"] = commands
         return root.obj["plugins"]

@@ -7,7 +7,7 @@ anything a built-in one does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meetcheck.hookimpl import hookspec
 
@@ -41,7 +41,51 @@ def meetcheck_register_reporters(register: Callable[[Reporter], None]) -> None:
 def meetcheck_register_commands(cli: click.Group) -> None:
     """Add sub-commands to the ``meetcheck`` command line.
 
-    :param cli: the top-level click group; decorate functions with ``@cli.command()``.
+    :param cli: the group holding every command of this invocation, built-in ones
+        included; decorate functions with ``@cli.command()`` or call ``cli.add_command``.
+        A name that is taken already is refused and reported against your plugin.
+    """
+
+
+@hookspec
+def meetcheck_add_options(add: Callable[..., None]) -> None:
+    """Add command-line options to the commands that run checks (``check``, ``batch``),
+    as ``pytest_addoption`` does for pytest.
+
+    :param add: call it like ``click.option``: ``add("--room-id", default="", help=...)``.
+        Checks read the value as ``ctx.cli_options["room_id"]``; a name that clashes with
+        an existing option is refused and reported against your plugin.
+    """
+
+
+@hookspec
+def meetcheck_register_profiles(register: Callable[[str, str], None]) -> None:
+    """Contribute named profiles, so ``--profile NAME`` finds them once installed.
+
+    :param register: call it as ``register(name, path)`` with the path of a profile
+        file shipped in your package; a name taken by a shipped profile is refused.
+    """
+
+
+@hookspec
+def meetcheck_configure_profile(profile: dict[str, Any], source: str) -> None:
+    """See, and adjust in place, a profile after ``extends`` is resolved and before it
+    is validated against the checks (as ``pytest_configure`` sees the config).
+
+    :param profile: the resolved profile in its TOML form; change it in place.
+    :param source: the file or URL it came from, for messages.
+    """
+
+
+@hookspec
+def meetcheck_register_plugin_tables(register: Callable[[str, Callable[..., Any]], None]) -> None:
+    """Claim a ``[plugins.NAME]`` table in meeting files and profiles.
+
+    :param register: call it as ``register(name, validate)``; ``validate(table, where)``
+        gets the table and a key path for messages, raises
+        :class:`meetcheck.InputError` (or ValueError) on bad data and returns what checks
+        should see as ``ctx.meeting.plugins[name]`` or ``ctx.profile.plugins[name]``.
+        A ``[plugins.X]`` table that no installed plugin claims is an error.
     """
 
 

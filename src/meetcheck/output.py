@@ -39,13 +39,36 @@ def plan_outputs(
     return targets
 
 
-def write_atomic(path: Path, text: str) -> None:
+def report_options(values: Sequence[str], reporters: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """``--report-option FORMAT.KEY=VALUE`` values by format, checked against what each
+    reporter declares."""
+    out: dict[str, dict[str, str]] = {}
+    for value in values:
+        target, eq, setting = value.partition("=")
+        fmt, dot, key = target.partition(".")
+        if not eq or not dot or not key:
+            raise InputError(f"--report-option {value}: expected FORMAT.KEY=VALUE")
+        if fmt not in reporters:
+            raise InputError(f"--report-option {value}: unknown format {fmt!r}")
+        known = reporters[fmt].options
+        if key not in known:
+            names = ", ".join(sorted(known)) or "none"
+            raise InputError(f"--report-option {value}: {fmt} has no option {key!r} ({names})")
+        out.setdefault(fmt, {})[key] = setting
+    return out
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
     """Write via a temporary file so an interrupted write never leaves half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        if isinstance(content, bytes):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(content)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -53,12 +76,15 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_reports(
-    data: dict[str, Any], targets: list[tuple[str, str | None]], reporters: dict[str, Any]
+    data: dict[str, Any],
+    targets: list[tuple[str, str | None]],
+    reporters: dict[str, Any],
+    options: dict[str, dict[str, str]] | None = None,
 ) -> list[str]:
     """Render and write every target; returns the problems (each target is tried)."""
     problems = []
     for fmt, path in targets:
-        text = reporters[fmt].render(data)
+        text = reporters[fmt].output(data, (options or {}).get(fmt))
         if path is None:
             click.echo(text, nl=False)
             continue

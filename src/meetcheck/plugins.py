@@ -121,6 +121,7 @@ class Plugins:
         self.info: dict[str, PluginInfo] = {}
         self._checks: dict[str, type] | None = None
         self._reporters: dict[str, Any] | None = None
+        self._options: list[tuple[str, Any]] | None = None
         for name in blocked:
             self.pm.set_blocked(name)
         if entry_points:
@@ -311,6 +312,53 @@ class Plugins:
                 )
                 self.errors.append(error)
         group.adding_for = ""
+
+    def options(self) -> list[tuple[str, Any]]:
+        """(plugin, click option) pairs that plugins add to the commands that run checks."""
+        if self._options is None:
+            import click
+
+            self._options = []
+            taken: dict[str, str] = {}
+            for impl in reversed(self.pm.hook.meetcheck_add_options.get_hookimpls()):
+
+                def add(*decls: str, _plugin: str = impl.plugin_name, **attrs: Any) -> None:
+                    option = click.Option(list(decls), **attrs)
+                    names = {option.name or "", *option.opts, *option.secondary_opts}
+                    clash = sorted(n for n in names if n in taken)
+                    if clash:
+                        owner = taken[clash[0]]
+                        raise ValueError(f"option {clash[0]} is already defined by {owner!r}")
+                    taken.update(dict.fromkeys(names, _plugin))
+                    self._options.append((_plugin, option))  # type: ignore[union-attr]
+
+                try:
+                    impl.function(add=add)
+                except Exception as exc:
+                    error = PluginError(
+                        impl.plugin_name, "in meetcheck_add_options", _short_exc(exc)
+                    )
+                    self.errors.append(error)
+        return self._options
+
+    def extend_command(self, command: Any) -> Any:
+        """A copy of ``command`` with the plugins' options; a clash is the plugin's error."""
+        import copy
+
+        params = list(command.params)
+        taken = {n for p in params for n in (p.name, *p.opts, *getattr(p, "secondary_opts", ()))}
+        for plugin, option in self.options():
+            names = {option.name, *option.opts, *option.secondary_opts}
+            if names & taken:
+                clash = sorted(names & taken)[0]
+                message = f"ValueError: option {clash} is one of meetcheck {command.name}'s own"
+                self.errors.append(PluginError(plugin, "in meetcheck_add_options", message))
+                continue
+            params.append(option)
+            taken |= names
+        extended = copy.copy(command)
+        extended.params = params
+        return extended
 
     def _is_builtin(self, name: str) -> bool:
         info = self.info.get(name)

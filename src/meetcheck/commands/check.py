@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -39,10 +39,12 @@ def check_and_report(
     strict: bool = False,
     show_secrets: bool = False,
     quiet: bool = False,
+    cli_options: dict[str, Any] | None = None,
+    report_option: tuple[str, ...] = (),
 ) -> int:
     """Validate inputs, run the checks, write the reports; returns the exit code."""
     from meetcheck.cli import log_to_stderr, plugin_warnings, plugins_of
-    from meetcheck.output import plan_outputs, write_reports
+    from meetcheck.output import plan_outputs, report_options, write_reports
     from meetcheck.run import load_inputs, prepare
     from meetcheck.runner import run_sync
     from meetcheck.verdict import EXIT_USAGE, Verdict, exit_code
@@ -54,6 +56,7 @@ def check_and_report(
     profile, meeting = load_inputs(plugins, profile_ref, meeting_ref)
     check_participant(participant)
     targets = plan_outputs(formats, outputs, plugins.reporters())
+    render_options = report_options(report_option, plugins.reporters())
     notes: list[str] = []
     runner = prepare(
         plugins,
@@ -64,6 +67,7 @@ def check_and_report(
         skip=skip,
         quiet=quiet,
         show_secrets=show_secrets,
+        cli_options=cli_options,
         notes=notes,
     )
     for note in notes:
@@ -72,7 +76,7 @@ def check_and_report(
         report = run_sync(runner)
     plugin_warnings(plugins)  # a run hook that raised
     data = report.redacted(show_secrets)
-    problems = write_reports(data, targets, plugins.reporters())
+    problems = write_reports(data, targets, plugins.reporters(), render_options)
     for p in problems:
         click.echo(f"meetcheck: error: {p}", err=True)
     if ("text", None) not in targets:  # the verdict in one line unless the text report shows it
@@ -134,6 +138,12 @@ def check_and_report(
     metavar="PATH",
     help="Write the matching --format here (repeatable).",
 )
+@click.option(
+    "--report-option",
+    multiple=True,
+    metavar="FORMAT.KEY=VALUE",
+    help="An option of a report format (repeatable).",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--show-secrets", is_flag=True, help="Do not redact tokens in links.")
 @click.option("-q", "--quiet", is_flag=True, help="No live progress on stderr.")
@@ -154,9 +164,11 @@ def check(
     skip: tuple[str, ...],
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
+    report_option: tuple[str, ...],
     strict: bool,
     show_secrets: bool,
     quiet: bool,
+    **cli_options: Any,
 ) -> None:
     """Run the self-test and write a readiness report."""
     from meetcheck.participant import Participant
@@ -183,6 +195,8 @@ def check(
         strict=strict,
         show_secrets=show_secrets,
         quiet=quiet,
+        cli_options=cli_options,  # options plugins added (meetcheck_add_options)
+        report_option=report_option,
     )
     ctx.exit(code)
 

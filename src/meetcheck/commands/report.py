@@ -16,20 +16,26 @@ def report() -> None:
 @click.argument("report_path", metavar="REPORT.json")
 @click.option("--format", "formats", multiple=True, metavar="FORMAT")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="PATH")
+@click.option("--report-option", multiple=True, metavar="FORMAT.KEY=VALUE")
 @click.pass_context
 def report_render(
-    ctx: click.Context, report_path: str, formats: tuple[str, ...], outputs: tuple[str, ...]
+    ctx: click.Context,
+    report_path: str,
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    report_option: tuple[str, ...],
 ) -> None:
     """Re-render a saved JSON report in another format."""
     from meetcheck.cli import plugins_of
-    from meetcheck.output import plan_outputs, write_reports
+    from meetcheck.output import plan_outputs, report_options, write_reports
     from meetcheck.report.load import load_report
     from meetcheck.verdict import EXIT_USAGE
 
     plugins = plugins_of(ctx)
     data = load_report(report_path)
     targets = plan_outputs(formats, outputs, plugins.reporters())
-    problems = write_reports(data, targets, plugins.reporters())
+    options = report_options(report_option, plugins.reporters())
+    problems = write_reports(data, targets, plugins.reporters(), options)
     for p in problems:
         click.echo(f"meetcheck: error: {p}", err=True)
     ctx.exit(EXIT_USAGE if problems else 0)

@@ -18,15 +18,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meetcheck import Check, Finding, Measurement, Metric, Option, Severity, Status, hookimpl
-from meetcheck.check import Threshold
+from meetcheck import (
+    Check,
+    Finding,
+    Measurement,
+    Metric,
+    Option,
+    Severity,
+    hookimpl,
+    register_checks,
+)
 
 if TYPE_CHECKING:  # asyncio loads only when the check runs, so `meetcheck --help` stays fast
     import asyncio
 
-    from meetcheck.context import CheckContext
+    from meetcheck import CheckContext
 
 __version__ = "0.1.0"
+PROFILES = Path(__file__).parent / "profiles"
 
 COMMAND_NAMES = [
     "google-chrome",
@@ -199,17 +208,13 @@ async def probe(exe: Path, timeout: float, system: str | None = None) -> Browser
 
 
 class BrowserVersion(Check):
-    """Is an up-to-date Chromium-family browser installed?"""
+    """The interpretation platform runs in the browser; Interprefy asks for a current
+    Chrome or Edge, UNOG for an up-to-date browser."""
 
     id = "browser.version"
     title = "Up-to-date Chrome or Edge"
-    category = "browser"
     severity = Severity.MEDIUM
-    description = (
-        "The interpretation platform runs in the browser; Interprefy asks for a current "
-        "Chrome or Edge, UNOG for an up-to-date browser."
-    )
-    remediation = REMEDIATION_MISSING
+    remediation = REMEDIATION_OLD
     metrics = {
         "major_version": Metric(
             "", higher_is_worse=False, description="major version of the newest browser found"
@@ -217,89 +222,92 @@ class BrowserVersion(Check):
     }
     options = {
         "min_major": Option(
-            int, None, "warn below this major version when the profile sets no thresholds"
+            int, None, "warn below this major version when the profile sets no thresholds", min=1
         ),
         "names": Option(list, COMMAND_NAMES, "command names looked up on PATH", item_type=str),
         "paths": Option(list, [], "more executables to try (full paths)", item_type=str),
-        "version_timeout": Option(float, 10.0, "seconds to wait for each --version"),
+        "version_timeout": Option(
+            float, 10.0, "seconds to wait for each --version", min=0.1, max=120
+        ),
     }
 
     async def run(self, ctx: CheckContext) -> Finding:
         opts = ctx.options
-        exes = find_browsers(opts["names"], opts["paths"])
+        extra = [*opts["paths"], *filter(None, [ctx.cli_options.get("browser")])]
+        exes = await ctx.blocking(find_browsers, opts["names"], extra)
         if not exes:
-            return Finding(
-                Status.WARN,
+            return Finding.warn(
                 "no Google Chrome, Microsoft Edge or Chromium found",
-                REMEDIATION_MISSING,
-                [Measurement("browsers_found", 0)],
+                fix=REMEDIATION_MISSING,
+                facts={"browsers_found": 0},
             )
         import asyncio
 
         answers = await asyncio.gather(*(probe(e, opts["version_timeout"]) for e in exes))
         browsers = [a for a in answers if isinstance(a, Browser)]
-        problems = [a for a in answers if isinstance(a, str)]
-        facts = [Measurement("browsers_found", len(exes))]
-        facts += [Measurement("unreadable", p) for p in problems]
+        problems = [Measurement("unreadable", a) for a in answers if isinstance(a, str)]
         if not browsers:
-            return Finding(
-                Status.WARN,
-                f"could not read a browser version: {problems[0]}",
-                REMEDIATION_MISSING,
-                facts,
+            return Finding.warn(
+                f"could not read a browser version: {problems[0].value}",
+                fix=REMEDIATION_MISSING,
+                facts=[Measurement("browsers_found", len(exes)), *problems],
             )
         best = max(browsers, key=lambda b: b.major)
         facts = [
-            Measurement("major_version", best.major),
             Measurement("browser", best.product),
             Measurement("version", best.version),
             Measurement("path", str(best.path)),
-            *facts,
+            Measurement("browsers_found", len(exes)),
+            *problems,
             *(Measurement("other", b.label()) for b in browsers if b is not best),
         ]
-        threshold = self._threshold(ctx)
-        status = threshold.evaluate(best.major) if threshold else Status.PASS
-        if status is Status.PASS:
-            limit = _limit(threshold, status)
-            wanted = f", {limit:g} or newer wanted" if limit is not None else ""
-            message = f"{best.product} {best.version}{wanted}"
-            if threshold is None:
-                message += " (no threshold in profile)"
-            return Finding(Status.PASS, message, measurements=facts, threshold=threshold)
-        limit = _limit(threshold, status)
-        return Finding(
-            status,
-            f"{best.product} {best.version} is older than version {limit:g}",
-            REMEDIATION_OLD,
-            facts,
-            threshold,
+        minimum = _minimum(ctx)
+        judged = minimum or ctx.threshold("major_version")
+        return ctx.judge(
+            "major_version",
+            best.major,
+            ok=f"{best.product} {best.version}" + (", {limit} or newer wanted" if judged else ""),
+            bad=f"{best.product} {best.version} is older than version {{limit}}",
+            extra=facts,
+            fallback=minimum,
         )
 
-    @staticmethod
-    def _threshold(ctx: CheckContext) -> Threshold | None:
-        """The profile's thresholds win; ``min_major`` is the one-line alternative."""
-        threshold = ctx.threshold("major_version")
-        if threshold is None and ctx.options["min_major"] is not None:
-            threshold = Threshold(
-                "major_version",
-                "",
-                higher_is_worse=False,
-                warn=ctx.options["min_major"],
-                source="option min_major",
-            )
-        return threshold
+
+def _minimum(ctx: CheckContext) -> dict[str, object] | None:
+    """Where the profile sets no threshold: the meeting's ``[plugins.browser]`` minimum,
+    else the ``min_major`` option (the one-line alternative)."""
+    meeting = ctx.meeting.plugins.get("browser") if ctx.meeting else None
+    if meeting and meeting.get("min_major"):
+        return {"fail": meeting["min_major"], "source": "meeting file [plugins.browser]"}
+    if ctx.options["min_major"] is not None:
+        return {"warn": ctx.options["min_major"], "source": "option min_major"}
+    return None
 
 
-def _limit(threshold: Threshold | None, status: Status) -> float | None:
-    """The limit that decided ``status`` (for PASS, the first one that would bite)."""
-    if threshold is None:
-        return None
-    if status is Status.FAIL:
-        return threshold.fail
-    return threshold.warn if threshold.warn is not None else threshold.fail
+def _meeting_table(table: dict[str, object], where: str) -> dict[str, object]:
+    """``[plugins.browser]`` in a meeting file: the platform's own minimum version."""
+    unknown = sorted(set(table) - {"min_major"})
+    if unknown:
+        raise ValueError(f"{where}.{unknown[0]}: unknown key (known: min_major)")
+    minimum = table.get("min_major")
+    if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, int)):
+        raise ValueError(f"{where}.min_major: expected a whole number, got {minimum!r}")
+    return dict(table)
+
+
+meetcheck_register_checks = register_checks(BrowserVersion)
 
 
 @hookimpl
-def meetcheck_register_checks(register: Callable[[type[Check]], None]) -> None:
-    """Tell meetcheck about the check; the entry point in pyproject.toml finds this module."""
-    register(BrowserVersion)
+def meetcheck_add_options(add: Callable[..., None]) -> None:
+    add("--browser", default=None, metavar="PATH", help="A browser executable to check too.")
+
+
+@hookimpl
+def meetcheck_register_profiles(register: Callable[[str, str], None]) -> None:
+    register("un-rsi-speaker-browser", str(PROFILES / "un-rsi-speaker-browser.toml"))
+
+
+@hookimpl
+def meetcheck_register_plugin_tables(register: Callable[..., None]) -> None:
+    register("browser", _meeting_table)
