@@ -17,7 +17,8 @@ from typing import Any
 
 from meetcheck.check import Check, Threshold
 from meetcheck.errors import InputError
-from meetcheck.tomlfile import Validator, is_number, load_toml, type_name
+from meetcheck.redact import redact_text
+from meetcheck.tomlfile import Validator, is_number, is_url, load_toml, type_name
 
 DEFAULT_TIMEOUT_S = 30.0
 TOP_KEYS = {"name", "version", "description", "audience", "extends", "defaults", "checks"}
@@ -97,6 +98,22 @@ def _resolve_source(ref: str, relative_to: Path | None) -> str:
         return str(shipped[ref])
     names = ", ".join(shipped) or "none"
     raise InputError(f"profile {ref!r} not found (shipped profiles: {names})")
+
+
+def _resolve_remote_parent(ref: str) -> str:
+    """What a profile fetched from a URL may extend: a shipped profile or another URL.
+
+    Never a local path: whoever serves the profile must not choose which of the user's
+    files meetcheck opens.
+    """
+    if is_url(ref):
+        return ref
+    if ref and not any(c in ref for c in "/\\:") and not ref.endswith(".toml"):
+        return _resolve_source(ref, None)
+    raise InputError(
+        f"a profile fetched from a URL may extend only a shipped profile or an http(s) URL, "
+        f"not {ref!r} (local paths are refused)"
+    )
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -241,9 +258,12 @@ def _load_raw(
     chain = [raw.get("name", Path(source).stem)]
     if "extends" in raw:
         try:
-            parent_src = _resolve_source(raw["extends"], Path(source))
+            if is_url(source):
+                parent_src = _resolve_remote_parent(raw["extends"])
+            else:
+                parent_src = _resolve_source(raw["extends"], Path(source))
         except InputError as exc:
-            raise InputError(f"{source}: extends: {exc}") from None
+            raise InputError(f"{redact_text(source)}: extends: {exc}") from None
         parent, parent_chain = _load_raw(parent_src, known, seen + [key])
         raw = _merge(parent, {k: val for k, val in raw.items() if k != "extends"})
         chain += parent_chain
