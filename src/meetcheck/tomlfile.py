@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import stat
@@ -238,6 +239,21 @@ class Validator:
         }[kind]
         if not ok:
             self.fail(path, f"expected {kind}, got {type_name(value)} {value!r}")
+        if kind == "number" and not math.isfinite(value):
+            self.fail(path, f"expected a finite number, got {value!r}")
+
+    def finite(self, path: tuple[str, ...], value: Any) -> None:
+        """Reject nan and inf anywhere below ``value``: nan compares false with every
+        limit, so it would silently disable whatever reads it."""
+        stack = [(path, value)]
+        while stack:  # not recursive: the parser allows deep nesting
+            where, item = stack.pop()
+            if isinstance(item, float) and not math.isfinite(item):
+                self.fail(where, f"expected a finite number, got {item!r}")
+            elif isinstance(item, dict):
+                stack.extend((where + (str(k),), v) for k, v in item.items())
+            elif isinstance(item, list):
+                stack.extend((where + (str(i),), v) for i, v in enumerate(item))
 
     def known_keys(self, path: tuple[str, ...], table: dict[str, Any], known: Any) -> None:
         for key in table:

@@ -167,8 +167,12 @@ class ClockOffset(Check):
         "offset_s": Metric("s", higher_is_worse=True, description="absolute clock offset"),
     }
     options = {
-        "samples": Option(int, 8, "HTTP requests at most (each halves the uncertainty)"),
-        "request_timeout_s": Option(float, 5.0, "timeout of each request, seconds"),
+        "samples": Option(
+            int, 8, "HTTP requests at most (each halves the uncertainty)", min=1, max=64
+        ),
+        "request_timeout_s": Option(
+            float, 5.0, "timeout of each request, seconds", min=0.1, max=60
+        ),
     }
 
     async def run(self, ctx: CheckContext) -> Finding:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from meetcheck.check import Check, Finding, Measurement, Option, Severity, Status
 from meetcheck.context import CheckContext
 from meetcheck.hookimpl import hookimpl
+from meetcheck.meeting import MAX_YEAR, MIN_YEAR
 
 if TYPE_CHECKING:
     from meetcheck.meeting import Session
@@ -78,6 +79,10 @@ def overlaps_night(start: dt.datetime, end: dt.datetime, night_from: int, night_
     return False
 
 
+def _in_calendar(session: Session) -> bool:
+    return all(MIN_YEAR <= t.year <= MAX_YEAR for t in (session.start, session.end))
+
+
 class Schedule(Check):
     """Shows when to be ready, in the delegate's own time, before they are needed."""
 
@@ -88,10 +93,18 @@ class Schedule(Check):
     remediation = "Note the session times in your own time zone in your calendar."
     options = {
         "test_window_minutes": Option(
-            int, 60, "join-early test window before the first session of each day, minutes"
+            int,
+            60,
+            "join-early test window before the first session of each day, minutes",
+            min=0,
+            max=24 * 60,
         ),
-        "night_start_hour": Option(int, 0, "local hour the participant's night starts (0-23)"),
-        "night_end_hour": Option(int, 6, "local hour the participant's night ends (0-23)"),
+        "night_start_hour": Option(
+            int, 0, "local hour the participant's night starts (0-23)", min=0, max=23
+        ),
+        "night_end_hour": Option(
+            int, 6, "local hour the participant's night ends (0-23)", min=0, max=23
+        ),
     }
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
@@ -107,7 +120,21 @@ class Schedule(Check):
             raise ValueError(f"profile option test_window_minutes must be >= 0, got {lead}")
 
         zone, zone_label, note = self._zone(ctx.participant.timezone)
-        sessions = sorted(meeting.sessions, key=lambda s: s.start)
+        # Far from today, time-zone arithmetic overflows (year 9999 + an offset): such a
+        # session is a typo, shown as one, and the others still get their times.
+        odd = [s for s in meeting.sessions if not _in_calendar(s)]
+        sessions = sorted((s for s in meeting.sessions if _in_calendar(s)), key=lambda s: s.start)
+        odd_findings = [
+            Finding(
+                Status.WARN,
+                f"{s.title}: {s.start.isoformat()} is outside the years {MIN_YEAR} to {MAX_YEAR}"
+                "; its time cannot be shown",
+                "Ask the meeting secretariat for a corrected meeting file.",
+            )
+            for s in odd
+        ]
+        if not sessions:
+            return odd_findings
         now = utcnow()
         upcoming = [s for s in sessions if s.end > now]
         facts = [
@@ -117,7 +144,7 @@ class Schedule(Check):
         ]
         if not upcoming:
             last = sessions[-1].end
-            return [
+            return odd_findings + [
                 Finding(
                     Status.WARN,
                     f"every session is over: the last one ended {_day(last)} "
@@ -143,7 +170,7 @@ class Schedule(Check):
             if first is not None and first.start > now:
                 findings.append(self._test_window(first, lead, zone))
             findings.append(self._session(index, session, zone, night, now))
-        return findings
+        return findings + odd_findings
 
     @staticmethod
     def _zone(name: str | None) -> tuple[dt.tzinfo | None, str, str]:
