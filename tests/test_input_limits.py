@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import same_code_env
 from misbehaving_http import body, drip, redirect, serve, truncated
 
 from meetcheck import tomlfile
@@ -58,8 +59,7 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     fifo = tmp_path / "meeting.toml"
     os.mkfifo(fifo)
     cmd = [sys.executable, "-m", "meetcheck", "profiles", "validate", str(fifo)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=same_code_env())
     assert proc.returncode == 2, proc.stderr
     assert "not a regular file" in proc.stderr and "Traceback" not in proc.stderr
 

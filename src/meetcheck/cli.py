@@ -17,7 +17,7 @@ import click
 
 from meetcheck import __version__
 from meetcheck.errors import InputError
-from meetcheck.verdict import EXIT_USAGE
+from meetcheck.verdict import EXIT_INCOMPLETE, EXIT_USAGE
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -85,6 +85,26 @@ def log_to_stderr(show_secrets: bool) -> Iterator[None]:
         yield
     finally:
         root.removeHandler(handler)
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM acts like Ctrl-C while inputs load (a slow meeting URL, say), so both end
+    the same way instead of SIGTERM killing the process without a word."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread, or no SIGTERM here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def plugin_warnings(plugins: Any) -> None:
@@ -256,21 +276,27 @@ def run_check(
     from meetcheck.runner import Runner, run_sync, select_checks
     from meetcheck.verdict import Verdict, exit_code
 
-    plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
-    plugins.checks()
-    plugins.reporters()
-    plugin_warnings(plugins)
-    profile, meeting = _load_inputs(plugins, profile_ref, meeting_ref)
-    if participant.timezone:
-        from meetcheck.meeting import find_zone, unknown_zone
+    try:
+        with terminate_as_interrupt():
+            plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
+            plugins.checks()
+            plugins.reporters()
+            plugin_warnings(plugins)
+            profile, meeting = _load_inputs(plugins, profile_ref, meeting_ref)
+            if participant.timezone:
+                from meetcheck.meeting import find_zone, unknown_zone
 
-        if find_zone(participant.timezone) is None:
-            raise InputError(f"--timezone: {unknown_zone(participant.timezone)}")
-    if participant.audio and not Path(participant.audio).is_file():
-        raise InputError(f"--audio {participant.audio}: file not found")
-    targets = plan_outputs(formats, outputs, plugins.reporters())
-    checks = select_checks(plugins.checks(), profile, only, skip)
-    runner = Runner(plugins, profile, participant, meeting, checks)
+                if find_zone(participant.timezone) is None:
+                    raise InputError(f"--timezone: {unknown_zone(participant.timezone)}")
+            if participant.audio and not Path(participant.audio).is_file():
+                raise InputError(f"--audio {participant.audio}: file not found")
+            targets = plan_outputs(formats, outputs, plugins.reporters())
+            checks = select_checks(plugins.checks(), profile, only, skip)
+            runner = Runner(plugins, profile, participant, meeting, checks)
+    except KeyboardInterrupt:
+        # Nothing ran, so there is no report; exit 1 (click's "Aborted!") would say NOT READY.
+        click.echo("meetcheck: interrupted before the checks started", err=True)
+        return EXIT_INCOMPLETE
     runner.info.options.update(quiet=quiet, show_secrets=show_secrets)
     with log_to_stderr(show_secrets):
         report = run_sync(runner)
