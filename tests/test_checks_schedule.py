@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from meetcheck.check import Status
 from meetcheck.checks.system import schedule
 from meetcheck.checks.system.schedule import Schedule, overlaps_night
+from meetcheck.errors import InputError
+from meetcheck.meeting import Meeting, Session
 from meetcheck.report.model import CheckResult
 from meetcheck.testing import assert_status, measurement, run_check_sync
 
@@ -140,11 +143,29 @@ def test_unknown_participant_zone_falls_back_without_crashing(now, monkeypatch) 
     assert measurement(result, "timezone") == "UTC"
 
 
-def test_bad_night_hour_is_reported(now) -> None:
+def test_bad_night_hour_is_refused_with_the_profile(now) -> None:
     profile = {"options": {"night_start_hour": 25}}
-    result = run_check_sync(Schedule, meeting=MEETING, timezone="UTC", profile=profile)
-    assert_status(result, Status.ERROR)
-    assert "night_start_hour" in result.reason
+    with pytest.raises(InputError, match="night_start_hour: must be from 0 to 23, got 25"):
+        run_check_sync(Schedule, meeting=MEETING, timezone="UTC", profile=profile)
+
+
+def test_session_at_the_edge_of_the_calendar_is_a_warning_not_an_error(now) -> None:
+    # The meeting-file parser refuses such years; a plugin may still build a Meeting itself.
+    ny = ZoneInfo("America/New_York")
+    far = Session(
+        "Far", dt.datetime(9999, 12, 31, 20, tzinfo=ny), dt.datetime(9999, 12, 31, 22, tzinfo=ny)
+    )
+    near = Session(
+        "Near", dt.datetime(2020, 11, 25, 10, tzinfo=ny), dt.datetime(2020, 11, 25, 12, tzinfo=ny)
+    )
+    meeting = Meeting(
+        name="Edge", source="<test>", timezone="America/New_York", sessions=[far, near]
+    )
+    result = run_check_sync(Schedule, meeting=meeting, timezone="Europe/Zurich")
+    assert_status(result, Status.WARN)
+    lines = messages(result)
+    assert any("Far" in m and "outside the years 2000 to 2100" in m for m in lines), lines
+    assert any(m.startswith("Session 1 (Near): Wed 25 Nov 10:00") for m in lines), lines
 
 
 @pytest.mark.parametrize(

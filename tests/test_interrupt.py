@@ -3,10 +3,12 @@
 import json
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
-from support.helpers import meetcheck_cmd, write_profile
+from support.helpers import meetcheck_cmd, same_code_env, write_profile
+from support.misbehaving_http import hold, serve
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -53,3 +55,31 @@ def test_signal_writes_partial_report(status_plugins, tmp_path, sig):
     assert by_id["t.slow"]["status"] == "SKIPPED"
     assert "interrupted" in by_id["t.slow"]["reason"]
     assert "INCOMPLETE" in out_html.read_text()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_while_the_meeting_file_is_fetched(tmp_path, sig):
+    """Before any check started there is no report to write: exit 3 (INCOMPLETE) and one
+    line, not click's 'Aborted!' with exit 1 (NOT READY) nor a silent death."""
+    seen, release = threading.Event(), threading.Event()
+    with serve({"/m.toml": hold(seen, release, 'name = "x"\n')}) as base:
+        cmd = meetcheck_cmd(tmp_path, "-q", "--meeting", f"{base}/m.toml")
+        proc = subprocess.Popen(
+            cmd,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=same_code_env(),
+        )
+        try:
+            assert seen.wait(30), "meetcheck never asked for the meeting file"
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=20)
+        finally:
+            release.set()
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 3, (out, err)
+    assert err.strip() == "meetcheck: interrupted before the checks started", err
+    assert "Aborted" not in out + err

@@ -104,6 +104,22 @@ def test_full_meeting_file_parses(tmp_path):
             lambda t: t.replace('["floor", "fr"]', '["floor", "de"]'),
             "meetcheck.identity_channels.1: no channel 'de'",
         ),
+        (lambda t: t + "retries = nan\n", "meetcheck.retries: expected a finite number, got nan"),
+        (
+            lambda t: t.replace(
+                'start = 2020-11-25T10:00:00\nend = 2020-11-25T12:00:00\ntimezone = "America',
+                'start = 9999-12-31T20:00:00\nend = 9999-12-31T22:00:00\ntimezone = "America',
+            ),
+            "sessions.1.start: 9999-12-31T20:00:00-05:00 is outside the years 2000 to 2100",
+        ),
+        (
+            lambda t: t.replace("end = 2020-11-25T12:00:00", "end = 2101-01-01T00:00:00", 1),
+            "sessions.0.end: 2101-01-01T00:00:00+01:00 is outside the years 2000 to 2100",
+        ),
+        (
+            lambda t: t.replace("speaker_deadline = 2020-11-20", "speaker_deadline = 0001-01-01"),
+            "registration.speaker_deadline: 0001-01-01 is outside the years 2000 to 2100",
+        ),
     ],
 )
 def test_bad_meeting_file_one_line_exit_2(tmp_path, change, message):

@@ -2,6 +2,7 @@
 the README's main command works from it."""
 
 import json
+import os
 import subprocess
 import sys
 import venv
@@ -29,18 +30,44 @@ def test_wheel_ships_profiles_schema_and_templates(wheel):
     assert "meetcheck/report/templates/report.html.j2" in names
 
 
+def outer_import_path() -> list[str]:
+    """Where this interpreter finds its packages (its venv's, a .pth's, the base's), not
+    the test's own additions: -E drops PYTHONPATH, and '' (the working directory) goes."""
+    code = "import json, sys; print(json.dumps(sys.path))"
+    proc = subprocess.run(
+        [sys.executable, "-E", "-c", code], capture_output=True, text=True, check=True
+    )
+    return [p for p in json.loads(proc.stdout) if p and Path(p).is_dir()]
+
+
 def test_installed_wheel_runs_the_demo(wheel, tmp_path):
+    """The wheel alone, its dependencies taken from whatever environment runs the suite.
+
+    ``system_site_packages`` would give the *base* interpreter's packages, which is not
+    where they are when the suite runs in a virtual environment; a .pth file listing this
+    interpreter's import path works however it was set up, and comes after the wheel.
+    """
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
-    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
-                    str(wheel)], check=True, timeout=300)  # fmt: skip
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q",
+                    "--no-deps", "--no-index", str(wheel)], check=True, timeout=300)  # fmt: skip
+    code = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    site_dir = subprocess.run(
+        [py, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    Path(site_dir, "outer-environment.pth").write_text("\n".join(outer_import_path()) + "\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     where = subprocess.run([py, "-c", "import meetcheck.profile as p; print(p.profiles_dir())"],
-                           capture_output=True, text=True, check=True, cwd=tmp_path)  # fmt: skip
+                           capture_output=True, text=True, cwd=tmp_path, env=env)  # fmt: skip
+    assert where.returncode == 0, where.stderr
     assert str(env_dir) in where.stdout  # profiles come from the installed package
     report = tmp_path / "demo.json"
     proc = subprocess.run([env_dir / "bin" / "meetcheck", "demo", "-q", "-o",
                            str(tmp_path / "demo.html"), "--json", str(report)],
-                          capture_output=True, text=True, timeout=180, cwd=tmp_path)  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr
+                          capture_output=True, text=True, timeout=180, cwd=tmp_path,
+                          env=env)  # fmt: skip
+    assert proc.returncode in (0, 1) and report.exists(), (
+        f"meetcheck demo exited {proc.returncode} without its report:\n{proc.stderr}"
+    )
     assert json.loads(report.read_text())["profile"]["name"] == "un-rsi-speaker"

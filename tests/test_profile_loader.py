@@ -52,6 +52,55 @@ BAD = {
         'name = "x"\n[checks\n',
         "invalid TOML",
     ),
+    # Values that would silently disable or break a check (nan compares false with anything).
+    "nan_warn": (
+        '[checks."system.cpu".thresholds.load_per_core]\nwarn = nan\n',
+        'checks."system.cpu".thresholds.load_per_core.warn: expected a finite number, got nan',
+    ),
+    "inf_fail": (
+        '[checks."system.clock".thresholds.offset_s]\nfail = inf\n',
+        'checks."system.clock".thresholds.offset_s.fail: expected a finite number, got inf',
+    ),
+    "nan_timeout": (
+        '[checks."system.cpu"]\ntimeout = nan\n',
+        'checks."system.cpu".timeout: expected a finite number, got nan',
+    ),
+    "inf_timeout": (
+        '[checks."system.cpu"]\ntimeout = inf\n',
+        'checks."system.cpu".timeout: expected a finite number, got inf',
+    ),
+    "huge_timeout": (
+        '[checks."system.cpu"]\ntimeout = 1e308\n',
+        'checks."system.cpu".timeout: must be at most 3600 s',
+    ),
+    "huge_default_timeout": (
+        "[defaults]\ntimeout = 86400\n",
+        "defaults.timeout: must be at most 3600 s",
+    ),
+    "night_hour_25": (
+        '[checks."system.schedule".options]\nnight_start_hour = 25\n',
+        'checks."system.schedule".options.night_start_hour: must be from 0 to 23, got 25',
+    ),
+    "night_end_negative": (
+        '[checks."system.schedule".options]\nnight_end_hour = -1\n',
+        'checks."system.schedule".options.night_end_hour: must be from 0 to 23, got -1',
+    ),
+    "test_window_huge": (
+        '[checks."system.schedule".options]\ntest_window_minutes = 100000000000000000000\n',
+        'checks."system.schedule".options.test_window_minutes: must be from 0 to 1440',
+    ),
+    "clock_samples_zero": (
+        '[checks."system.clock".options]\nsamples = 0\n',
+        'checks."system.clock".options.samples: must be from 1 to',
+    ),
+    "clock_timeout_nan": (
+        '[checks."system.clock".options]\nrequest_timeout_s = nan\n',
+        'checks."system.clock".options.request_timeout_s: expected a finite number, got nan',
+    ),
+    "clock_timeout_huge": (
+        '[checks."system.clock".options]\nrequest_timeout_s = 1e9\n',
+        'checks."system.clock".options.request_timeout_s: must be from',
+    ),
 }
 
 

@@ -68,13 +68,19 @@ class Metric:
 
 @dataclass(frozen=True)
 class Option:
-    """A typed, non-threshold setting a check reads from its profile section."""
+    """A typed, non-threshold setting a check reads from its profile section.
+
+    ``min`` and ``max`` (inclusive) bound a number, or each number of a list; the profile
+    loader rejects a value outside them, so a check never runs with a nonsense setting.
+    """
 
     type: type | tuple[type, ...]
     default: Any = None
     description: str = ""
     item_type: type | None = None  # for list options: the type of each item
     choices: tuple[Any, ...] | None = None  # allowed values (of the items, for a list)
+    min: float | None = None
+    max: float | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +242,7 @@ class Check:
             },
             "options": {
                 k: {"default": o.default, "description": o.description}
+                | {b: getattr(o, b) for b in ("min", "max") if getattr(o, b) is not None}
                 for k, o in cls.options.items()
             },
             "depends_on": list(cls.depends_on),

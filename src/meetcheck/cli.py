@@ -124,6 +124,26 @@ def log_to_stderr(show_secrets: bool) -> Iterator[None]:
         root.removeHandler(handler)
 
 
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM acts like Ctrl-C while inputs load (a slow meeting URL, say), so both end
+    the same way instead of SIGTERM killing the process without a word."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # not the main thread, or no SIGTERM here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def plugin_warnings(plugins: Any) -> None:
     """Warn on stderr about plugin errors not shown yet (loading, registering, run hooks)."""
     for error in plugins.new_errors():

@@ -26,6 +26,9 @@ THROUGHPUT_KEYS = {"download_url", "upload_url", "token"}
 REGISTRATION_KEYS = {"delegation_deadline", "speaker_deadline", "registration_url"}
 CHANNEL_CODE = re.compile(r"^(floor|[a-z]{2,3})$")
 ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+# Meeting files describe meetings of this century: a year outside is a typo, and near
+# year 9999 time-zone arithmetic overflows.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 @dataclass
@@ -110,7 +113,14 @@ def _when(v: Validator, path: tuple[str, ...], value: Any, zone: ZoneInfo) -> dt
             v.fail(path, f"expected a date-time such as 2020-11-25T10:00:00, got {value!r}")
     if not isinstance(value, dt.datetime):
         v.fail(path, f"expected a date-time such as 2020-11-25T10:00:00, got {value!r}")
-    return value if value.tzinfo else value.replace(tzinfo=zone)
+    value = value if value.tzinfo else value.replace(tzinfo=zone)
+    _in_years(v, path, value)
+    return value
+
+
+def _in_years(v: Validator, path: tuple[str, ...], value: dt.date) -> None:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        v.fail(path, f"{value.isoformat()} is outside the years {MIN_YEAR} to {MAX_YEAR}")
 
 
 def _url(v: Validator, path: tuple[str, ...], value: Any, schemes: tuple[str, ...]) -> str:
@@ -139,6 +149,7 @@ def parse_meeting(raw: dict[str, Any], source: str, prefix: tuple[str, ...] = ()
     file (``meetcheck serve``'s ``[meeting]``), so errors name the right key."""
     v = Validator(source, prefix)
     v.known_keys((), raw, TOP_KEYS)
+    v.finite((), raw)
     name = raw.get("name")
     if name is None:
         v.fail(("name",), "missing: every meeting file needs a name")
@@ -234,6 +245,7 @@ def parse_meeting(raw: dict[str, Any], source: str, prefix: tuple[str, ...] = ()
                 value = value.date() if value.tzinfo is None else value
             if not isinstance(value, dt.date):
                 v.fail(("registration", k), f"expected a date such as 2020-11-20, got {value!r}")
+            _in_years(v, ("registration", k), value)
             m.registration[k] = value
     if "registration_url" in reg:
         m.registration["registration_url"] = _url(

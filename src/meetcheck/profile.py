@@ -10,16 +10,19 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from meetcheck.check import Check, Threshold
+from meetcheck.check import Check, Option, Threshold
 from meetcheck.errors import InputError
-from meetcheck.tomlfile import Validator, is_number, load_toml, type_name
+from meetcheck.redact import redact_text
+from meetcheck.tomlfile import Validator, is_number, is_url, load_toml, type_name
 
 DEFAULT_TIMEOUT_S = 30.0
+MAX_TIMEOUT_S = 3600.0  # an hour: longer is a typo, and would hold a run for good
 TOP_KEYS = {"name", "version", "description", "audience", "extends", "defaults", "checks"}
 DEFAULT_KEYS = {"timeout", "required"}
 CHECK_KEYS = {"enabled", "required", "timeout", "thresholds", "options"}
@@ -99,6 +102,22 @@ def _resolve_source(ref: str, relative_to: Path | None) -> str:
     raise InputError(f"profile {ref!r} not found (shipped profiles: {names})")
 
 
+def _resolve_remote_parent(ref: str) -> str:
+    """What a profile fetched from a URL may extend: a shipped profile or another URL.
+
+    Never a local path: whoever serves the profile must not choose which of the user's
+    files meetcheck opens.
+    """
+    if is_url(ref):
+        return ref
+    if ref and not any(c in ref for c in "/\\:") and not ref.endswith(".toml"):
+        return _resolve_source(ref, None)
+    raise InputError(
+        f"a profile fetched from a URL may extend only a shipped profile or an http(s) URL, "
+        f"not {ref!r} (local paths are refused)"
+    )
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in over.items():
@@ -136,6 +155,7 @@ def _flatten_checks(
 
 def _validate_file(v: Validator, raw: dict[str, Any], known: dict[str, type[Check]]) -> None:
     v.known_keys((), raw, TOP_KEYS)
+    v.finite((), raw)
     for key in ("name", "version", "description", "audience", "extends"):
         if key in raw:
             v.expect((key,), raw[key], "string")
@@ -143,7 +163,7 @@ def _validate_file(v: Validator, raw: dict[str, Any], known: dict[str, type[Chec
         v.expect(("defaults",), raw["defaults"], "table")
         v.known_keys(("defaults",), raw["defaults"], DEFAULT_KEYS)
         if "timeout" in raw["defaults"]:
-            _positive(v, ("defaults", "timeout"), raw["defaults"]["timeout"])
+            _timeout(v, ("defaults", "timeout"), raw["defaults"]["timeout"])
         if "required" in raw["defaults"]:
             v.expect(("defaults", "required"), raw["defaults"]["required"], "boolean")
     if "checks" in raw:
@@ -153,10 +173,12 @@ def _validate_file(v: Validator, raw: dict[str, Any], known: dict[str, type[Chec
             _validate_section(v, cid, section, known[cid])
 
 
-def _positive(v: Validator, path: tuple[str, ...], value: Any) -> None:
+def _timeout(v: Validator, path: tuple[str, ...], value: Any) -> None:
     v.expect(path, value, "number")
     if value <= 0:
         v.fail(path, f"must be greater than 0, got {value!r}")
+    if value > MAX_TIMEOUT_S:
+        v.fail(path, f"must be at most {MAX_TIMEOUT_S:g} s, got {value!r}")
 
 
 def _validate_section(v: Validator, cid: str, section: dict[str, Any], check: type[Check]) -> None:
@@ -166,7 +188,7 @@ def _validate_section(v: Validator, cid: str, section: dict[str, Any], check: ty
         if key in section:
             v.expect(base + (key,), section[key], "boolean")
     if "timeout" in section:
-        _positive(v, base + ("timeout",), section["timeout"])
+        _timeout(v, base + ("timeout",), section["timeout"])
     thresholds = section.get("thresholds", {})
     v.expect(base + ("thresholds",), thresholds, "table")
     for metric, spec in thresholds.items():
@@ -192,7 +214,7 @@ def _validate_section(v: Validator, cid: str, section: dict[str, Any], check: ty
         _check_option_type(v, opath, value, check.options[name])
 
 
-def _check_option_type(v: Validator, path: tuple[str, ...], value: Any, opt: Any) -> None:
+def _check_option_type(v: Validator, path: tuple[str, ...], value: Any, opt: Option) -> None:
     types = opt.type if isinstance(opt.type, tuple) else (opt.type,)
     ok = any(
         (t is float and is_number(value))
@@ -207,11 +229,26 @@ def _check_option_type(v: Validator, path: tuple[str, ...], value: Any, opt: Any
         for i, item in enumerate(value):
             if not isinstance(item, opt.item_type):
                 v.fail(path, f"item {i} should be {opt.item_type.__name__}, got {item!r}")
+    for item in value if isinstance(value, list) else [value]:
+        if is_number(item):
+            _check_bounds(v, path, item, opt)
     if opt.choices is not None:
         for item in value if isinstance(value, list) else [value]:
             if item not in opt.choices:
                 known = ", ".join(map(str, opt.choices))
                 v.fail(path, f"unknown value {item!r} (known: {known})")
+
+
+def _check_bounds(v: Validator, path: tuple[str, ...], value: float, opt: Option) -> None:
+    if not math.isfinite(value):
+        v.fail(path, f"expected a finite number, got {value!r}")
+    low, high = opt.min, opt.max
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            v.fail(path, f"must be from {low:g} to {high:g}, got {value!r}")
+        if low is not None:
+            v.fail(path, f"must be at least {low:g}, got {value!r}")
+        v.fail(path, f"must be at most {high:g}, got {value!r}")
 
 
 def _check_directions(v: Validator, data: dict[str, Any], known: dict[str, type[Check]]) -> None:
@@ -241,9 +278,12 @@ def _load_raw(
     chain = [raw.get("name", Path(source).stem)]
     if "extends" in raw:
         try:
-            parent_src = _resolve_source(raw["extends"], Path(source))
+            if is_url(source):
+                parent_src = _resolve_remote_parent(raw["extends"])
+            else:
+                parent_src = _resolve_source(raw["extends"], Path(source))
         except InputError as exc:
-            raise InputError(f"{source}: extends: {exc}") from None
+            raise InputError(f"{redact_text(source)}: extends: {exc}") from None
         parent, parent_chain = _load_raw(parent_src, known, seen + [key])
         raw = _merge(parent, {k: val for k, val in raw.items() if k != "extends"})
         chain += parent_chain

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import math
+import os
+import queue
+import stat
+import sys
+import threading
+import time
 import tomllib
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from meetcheck.errors import InputError
 from meetcheck.redact import redact_text
 
-MAX_URL_BYTES = 1_000_000
+# Inputs are small text files; a cap keeps a device, a huge file or a hostile server
+# from filling the memory. Local files and URLs share it.
+MAX_INPUT_BYTES = 1_000_000
+MAX_URL_BYTES = MAX_INPUT_BYTES
+# One deadline for a whole fetch (name lookup, connect, redirects, body), seconds.
+FETCH_TIMEOUT_S = 15.0
+_CHUNK = 16 * 1024
 
 
 def is_url(value: str) -> bool:
@@ -24,36 +38,153 @@ def keypath(*parts: str) -> str:
     return ".".join(out)
 
 
-def read_text(source: str, what: str) -> str:
-    """Text of a local file or an http(s) URL; every failure is an InputError."""
+def read_text(source: str, what: str, limit: int = MAX_INPUT_BYTES) -> str:
+    """Text of a local file or an http(s) URL, at most ``limit`` bytes; every failure is
+    an InputError."""
     if is_url(source):
-        import requests
-
         shown = redact_text(source)
-        try:
-            resp = requests.get(source, timeout=10, stream=True)
-            body = resp.raw.read(MAX_URL_BYTES + 1, decode_content=True)
-        except requests.RequestException as exc:
-            raise InputError(f"{shown}: cannot fetch {what}: {type(exc).__name__}") from None
-        if resp.status_code != 200:
-            raise InputError(f"{shown}: cannot fetch {what}: HTTP {resp.status_code}")
-        if len(body) > MAX_URL_BYTES:
-            raise InputError(f"{shown}: {what} is larger than {MAX_URL_BYTES} bytes")
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{shown}: {what} is not UTF-8 text") from None
-    path = Path(source)
+        data = _fetch(source, shown, what, limit)
+    else:
+        shown = source
+        data = _read_local(source, what, limit)
     try:
-        return path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{shown}: {what} is not UTF-8 text") from None
+    if not is_url(source):  # as text mode would: universal newlines
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _read_local(source: str, what: str, limit: int) -> bytes:
+    """A regular file only: opened without blocking (a FIFO would wait for a writer)
+    and read no further than the cap (a device never ends)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(source, flags)
     except FileNotFoundError:
         raise InputError(f"{source}: {what} not found") from None
     except IsADirectoryError:
         raise InputError(f"{source}: is a directory, expected a {what}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{source}: {what} is not UTF-8 text") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"{source}: cannot read {what}: {reason}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{source}: is a directory, expected a {what}")
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{source}: not a regular file, expected a {what}")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
     except OSError as exc:
         raise InputError(f"{source}: cannot read {what}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InputError(f"{source}: file too large ({what}s are at most {limit} bytes)")
+    return data
+
+
+@dataclass
+class _Fetched:
+    status: int = 0
+    url: str = ""
+    body: bytes = b""
+    error: BaseException | None = None
+    in_body: bool = False  # the error came while reading the body
+    late: bool = False  # the deadline passed before the body was complete
+
+
+def _get(url: str, limit: int, deadline: float, out: queue.Queue[_Fetched]) -> None:
+    """The blocking GET, in a worker thread; stops reading once past the deadline."""
+    import requests
+
+    got = _Fetched()
+    try:
+        timeout = max(0.1, deadline - time.monotonic())
+        with requests.get(url, timeout=timeout, stream=True) as resp:
+            got.status, got.url = resp.status_code, resp.url
+            if resp.status_code == 200:
+                got.in_body = True
+                chunks: list[bytes] = []
+                size = 0
+                while size <= limit:
+                    if time.monotonic() >= deadline:
+                        got.late = True
+                        break
+                    chunk = resp.raw.read(_CHUNK, decode_content=True)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                got.body = b"".join(chunks)
+    except Exception as exc:  # handed to the caller, which decides what is input trouble
+        got.error = exc
+    out.put(got)
+
+
+def _network_errors() -> tuple[type[BaseException], ...]:
+    import http.client
+
+    import requests
+    import urllib3
+
+    return (
+        requests.RequestException,
+        urllib3.exceptions.HTTPError,
+        http.client.HTTPException,
+        OSError,
+        ValueError,
+    )
+
+
+def _fetch(source: str, shown: str, what: str, limit: int) -> bytes:
+    """GET ``source`` within one overall deadline (``FETCH_TIMEOUT_S``): a server that
+    drips a byte at a time cannot hold the run longer, however short each read is."""
+    timeout = FETCH_TIMEOUT_S
+    deadline = time.monotonic() + timeout
+    out: queue.Queue[_Fetched] = queue.Queue(maxsize=1)
+    worker = threading.Thread(
+        target=_get, args=(source, limit, deadline, out), name="meetcheck-fetch", daemon=True
+    )
+    worker.start()
+    late = InputError(f"{shown}: cannot fetch {what}: no complete answer within {timeout:g} s")
+    try:
+        got = out.get(timeout=timeout)
+    except queue.Empty:
+        raise late from None
+    if got.late:
+        raise late
+    if got.error is not None:
+        if not isinstance(got.error, _network_errors()):
+            raise got.error
+        name = type(got.error).__name__
+        if got.in_body:
+            raise InputError(
+                f"{shown}: cannot fetch {what}: the connection broke while reading it ({name})"
+            )
+        raise InputError(f"{shown}: cannot fetch {what}: {name}")
+    if got.status != 200:
+        raise InputError(f"{shown}: cannot fetch {what}: HTTP {got.status}")
+    if len(got.body) > limit:
+        raise InputError(f"{shown}: file too large ({what}s are at most {limit} bytes)")
+    _note_redirect(source, got.url, what)
+    return got.body
+
+
+def _note_redirect(source: str, final: str, what: str) -> None:
+    """Say when the server sent us to another host: the file did not come from where
+    the user pointed."""
+    try:
+        asked, landed = urlsplit(source).hostname, urlsplit(final).hostname
+    except ValueError:
+        return
+    if landed and asked != landed:
+        sys.stderr.write(
+            f"meetcheck: note: {redact_text(source)}: the {what} was redirected to another "
+            f"host, {redact_text(landed)}\n"
+        )
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -61,6 +192,8 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{redact_text(source)}: invalid TOML: {exc}") from None
+    except RecursionError:  # the parser recurses once per nested array or inline table
+        raise InputError(f"{redact_text(source)}: invalid TOML: nested too deeply") from None
 
 
 def load_toml(source: str, what: str) -> dict[str, Any]:
@@ -106,6 +239,21 @@ class Validator:
         }[kind]
         if not ok:
             self.fail(path, f"expected {kind}, got {type_name(value)} {value!r}")
+        if kind == "number" and not math.isfinite(value):
+            self.fail(path, f"expected a finite number, got {value!r}")
+
+    def finite(self, path: tuple[str, ...], value: Any) -> None:
+        """Reject nan and inf anywhere below ``value``: nan compares false with every
+        limit, so it would silently disable whatever reads it."""
+        stack = [(path, value)]
+        while stack:  # not recursive: the parser allows deep nesting
+            where, item = stack.pop()
+            if isinstance(item, float) and not math.isfinite(item):
+                self.fail(where, f"expected a finite number, got {item!r}")
+            elif isinstance(item, dict):
+                stack.extend((where + (str(k),), v) for k, v in item.items())
+            elif isinstance(item, list):
+                stack.extend((where + (str(i),), v) for i, v in enumerate(item))
 
     def known_keys(self, path: tuple[str, ...], table: dict[str, Any], known: Any) -> None:
         for key in table:

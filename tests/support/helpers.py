@@ -50,6 +50,18 @@ def meetcheck_cmd(plugins_dir: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "meetcheck", "--plugins-dir", str(plugins_dir), "check", *args]
 
 
+def same_code_env() -> dict[str, str]:
+    """The environment for a meetcheck subprocess that runs the code under test: a
+    relative PYTHONPATH (``PYTHONPATH=src``) would not survive another working directory."""
+    import os
+
+    import meetcheck
+
+    here = str(Path(meetcheck.__file__).resolve().parents[1])
+    rest = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, rest) if p)}
+
+
 def write_profile(path: Path, body: str, extends: str | None = None) -> Path:
     head = f'extends = "{extends}"\n' if extends else ""
     path.write_text(head + 'name = "test"\nversion = "1"\n' + textwrap.dedent(body))

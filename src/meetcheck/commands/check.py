@@ -43,33 +43,39 @@ def check_and_report(
     report_option: tuple[str, ...] = (),
 ) -> int:
     """Validate inputs, run the checks, write the reports; returns the exit code."""
-    from meetcheck.cli import log_to_stderr, plugin_warnings, plugins_of
+    from meetcheck.cli import log_to_stderr, plugin_warnings, plugins_of, terminate_as_interrupt
     from meetcheck.output import plan_outputs, report_options, write_reports
     from meetcheck.run import load_inputs, prepare
     from meetcheck.runner import run_sync
-    from meetcheck.verdict import EXIT_USAGE, Verdict, exit_code
+    from meetcheck.verdict import EXIT_INCOMPLETE, EXIT_USAGE, Verdict, exit_code
 
-    plugins = plugins_of(ctx)
-    plugins.checks()
-    plugins.reporters()
-    plugin_warnings(plugins)
-    profile, meeting = load_inputs(plugins, profile_ref, meeting_ref)
-    check_participant(participant)
-    targets = plan_outputs(formats, outputs, plugins.reporters())
-    render_options = report_options(report_option, plugins.reporters())
-    notes: list[str] = []
-    runner = prepare(
-        plugins,
-        participant,
-        profile,
-        meeting,
-        only=only,
-        skip=skip,
-        quiet=quiet,
-        show_secrets=show_secrets,
-        cli_options=cli_options,
-        notes=notes,
-    )
+    try:
+        with terminate_as_interrupt():
+            plugins = plugins_of(ctx)
+            plugins.checks()
+            plugins.reporters()
+            plugin_warnings(plugins)
+            profile, meeting = load_inputs(plugins, profile_ref, meeting_ref)
+            check_participant(participant)
+            targets = plan_outputs(formats, outputs, plugins.reporters())
+            render_options = report_options(report_option, plugins.reporters())
+            notes: list[str] = []
+            runner = prepare(
+                plugins,
+                participant,
+                profile,
+                meeting,
+                only=only,
+                skip=skip,
+                quiet=quiet,
+                show_secrets=show_secrets,
+                cli_options=cli_options,
+                notes=notes,
+            )
+    except KeyboardInterrupt:
+        # Nothing ran, so there is no report; exit 1 (click's "Aborted!") would say NOT READY.
+        click.echo("meetcheck: interrupted before the checks started", err=True)
+        return EXIT_INCOMPLETE
     for note in notes:
         click.echo(f"meetcheck: {note}", err=True)
     with log_to_stderr(show_secrets):

@@ -192,9 +192,15 @@ class ClockOffset(Check):
     imports = ("aiohttp",)
     timing = True  # each bound is as wide as the round trips it was measured with
     options = {
-        "samples": Option(int, 250, "HTTP requests at most, in a paced stream of about 1 s"),
-        "spacing_ms": Option(float, 5.0, "least time between two requests, milliseconds"),
-        "request_timeout_s": Option(float, 5.0, "timeout of each request, seconds"),
+        "samples": Option(
+            int, 250, "HTTP requests at most, in a paced stream of about 1 s", min=1, max=2000
+        ),
+        "spacing_ms": Option(
+            float, 5.0, "least time between two requests, milliseconds", min=1, max=500
+        ),
+        "request_timeout_s": Option(
+            float, 5.0, "timeout of each request, seconds", min=0.1, max=60
+        ),
     }
 
     async def run(self, ctx: CheckContext) -> Finding:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from meetcheck.check import Check, Finding, Option, Severity
 from meetcheck.context import CheckContext
+from meetcheck.meeting import MAX_YEAR, MIN_YEAR
 
 if TYPE_CHECKING:
     from meetcheck.meeting import Session
@@ -76,6 +77,10 @@ def overlaps_night(start: dt.datetime, end: dt.datetime, night_from: int, night_
     return False
 
 
+def _in_calendar(session: Session) -> bool:
+    return all(MIN_YEAR <= t.year <= MAX_YEAR for t in (session.start, session.end))
+
+
 class Schedule(Check):
     """Shows when to be ready, in the delegate's own time, before they are needed."""
 
@@ -85,10 +90,18 @@ class Schedule(Check):
     remediation = "Note the session times in your own time zone in your calendar."
     options = {
         "test_window_minutes": Option(
-            int, 60, "join-early test window before the first session of each day, minutes"
+            int,
+            60,
+            "join-early test window before the first session of each day, minutes",
+            min=0,
+            max=24 * 60,
         ),
-        "night_start_hour": Option(int, 0, "local hour the participant's night starts (0-23)"),
-        "night_end_hour": Option(int, 6, "local hour the participant's night ends (0-23)"),
+        "night_start_hour": Option(
+            int, 0, "local hour the participant's night starts (0-23)", min=0, max=23
+        ),
+        "night_end_hour": Option(
+            int, 6, "local hour the participant's night ends (0-23)", min=0, max=23
+        ),
     }
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
@@ -97,20 +110,28 @@ class Schedule(Check):
             ctx.skip("the meeting file lists no sessions")
         night = (int(ctx.options["night_start_hour"]), int(ctx.options["night_end_hour"]))
         lead = int(ctx.options["test_window_minutes"])
-        for key, value in zip(("night_start_hour", "night_end_hour"), night, strict=True):
-            if not 0 <= value <= 23:
-                raise ValueError(f"profile option {key} must be an hour from 0 to 23, got {value}")
-        if lead < 0:
-            raise ValueError(f"profile option test_window_minutes must be >= 0, got {lead}")
 
         zone, zone_label, note = self._zone(ctx.participant.timezone)
-        sessions = sorted(meeting.sessions, key=lambda s: s.start)
+        # Far from today, time-zone arithmetic overflows (year 9999 + an offset): such a
+        # session is a typo, shown as one, and the others still get their times.
+        odd = [s for s in meeting.sessions if not _in_calendar(s)]
+        sessions = sorted((s for s in meeting.sessions if _in_calendar(s)), key=lambda s: s.start)
+        odd_findings = [
+            Finding.warn(
+                f"{s.title}: {s.start.isoformat()} is outside the years {MIN_YEAR} to {MAX_YEAR}"
+                "; its time cannot be shown",
+                fix="Ask the meeting secretariat for a corrected meeting file.",
+            )
+            for s in odd
+        ]
+        if not sessions:
+            return odd_findings
         now = utcnow()
         upcoming = [s for s in sessions if s.end > now]
         facts = {"timezone": zone_label, "sessions": len(sessions), "sessions_left": len(upcoming)}
         if not upcoming:
             last = sessions[-1].end
-            return [
+            return odd_findings + [
                 Finding.warn(
                     f"every session is over: the last one ended {_day(last)} "
                     f"{last:%H:%M %Z}" + note,
@@ -135,7 +156,7 @@ class Schedule(Check):
             if first is not None and first.start > now:
                 findings.append(self._test_window(first, lead, zone))
             findings.append(self._session(index, session, zone, night, now))
-        return findings
+        return findings + odd_findings
 
     @staticmethod
     def _zone(name: str | None) -> tuple[dt.tzinfo | None, str, str]:
