@@ -49,8 +49,8 @@ def meetcheck_register_commands(cli: click.Group) -> None:
 
 @hookspec
 def meetcheck_add_options(add: Callable[..., None]) -> None:
-    """Add command-line options to the commands that run checks (``check``, ``batch``),
-    as ``pytest_addoption`` does for pytest.
+    """Add command-line options to the commands that run checks (``meetcheck check``), as
+    ``pytest_addoption`` does for pytest.
 
     :param add: call it like ``click.option``: ``add("--room-id", default="", help=...)``.
         Checks read the value as ``ctx.cli_options["room_id"]``; a name that clashes with
