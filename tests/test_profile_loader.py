@@ -52,6 +52,10 @@ BAD = {
         'name = "x"\n[checks\n',
         "invalid TOML",
     ),
+    "control_characters_in_a_key": (
+        '"colour\\n\\u001b[2J" = 1\n',
+        '"colour\\u000a\\u001b[2J": unknown key',
+    ),
     # Values that would silently disable or break a check (nan compares false with anything).
     "nan_warn": (
         '[checks."system.cpu".thresholds.load_per_core]\nwarn = nan\n',

@@ -259,6 +259,7 @@ def parse_meeting(raw: dict[str, Any], source: str, prefix: tuple[str, ...] = ()
     if "identity_channels" in info:
         v.expect(("meetcheck", "identity_channels"), info["identity_channels"], "array")
         for i, code in enumerate(info["identity_channels"]):
+            v.expect(("meetcheck", "identity_channels", str(i)), code, "string")
             if code not in m.channels:
                 v.fail(("meetcheck", "identity_channels", str(i)), f"no channel {code!r}")
     m.server_info = dict(info)

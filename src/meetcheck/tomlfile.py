@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import queue
+import re
 import stat
 import sys
 import threading
@@ -24,6 +25,7 @@ MAX_URL_BYTES = MAX_INPUT_BYTES
 # One deadline for a whole fetch (name lookup, connect, redirects, body), seconds.
 FETCH_TIMEOUT_S = 15.0
 _CHUNK = 16 * 1024
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def is_url(value: str) -> bool:
@@ -31,11 +33,21 @@ def is_url(value: str) -> bool:
 
 
 def keypath(*parts: str) -> str:
-    """A TOML key path as the user would write it: dotted ids are quoted."""
+    """A TOML key path as the user would write it: dotted ids are quoted, and so is any
+    key that is not bare, with its control characters escaped so the error stays one line."""
+    return ".".join(p if _BARE_KEY.fullmatch(p) else _quoted(p) for p in parts)
+
+
+def _quoted(key: str) -> str:
     out = []
-    for p in parts:
-        out.append(f'"{p}"' if ("." in p or " " in p) else p)
-    return ".".join(out)
+    for ch in key:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
 
 
 def read_text(source: str, what: str, limit: int = MAX_INPUT_BYTES) -> str:

@@ -58,8 +58,8 @@ def same_code_env() -> dict[str, str]:
     import meetcheck
 
     here = str(Path(meetcheck.__file__).resolve().parents[1])
-    rest = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, rest) if p)}
+    rest = [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([here, *rest])}
 
 
 def write_profile(path: Path, body: str, extends: str | None = None) -> Path:
