@@ -161,7 +161,7 @@ def test_estimator_bounds_always_hold_and_converge_within_a_second(rtt: float) -
         assert abs(est.offset - offset) <= est.uncertainty
         # one round trip plus the spacing (5 ms, or a quarter round trip), plus loop slack
         assert est.uncertainty <= (1.5 * rtt + max(0.005, rtt / 4)) / 2 + 0.008, est
-        assert took <= 1.0 + 2.5 * rtt, took
+        assert took <= 1.1 + 2.5 * rtt, took  # the tick comes within a second
 
 
 def test_describe_wording() -> None:

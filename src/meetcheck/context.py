@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # keep `meetcheck --help` fast: built-in checks import this m
 
     from meetcheck.meeting import Meeting
     from meetcheck.participant import Participant
-    from meetcheck.profile import CheckSettings
+    from meetcheck.profile import CheckSettings, Profile
 
 T = TypeVar("T")
 
@@ -50,6 +50,7 @@ class CheckContext:
     results: dict[str, Any] = field(default_factory=dict)  # finished CheckResults by id
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("meetcheck.check"))
     check: type[Check] = Check
+    profile: Profile | None = None  # the whole profile: name, version, ``plugins`` tables
     #: Values of the command-line options plugins added (``meetcheck_add_options``).
     cli_options: Mapping[str, Any] = field(default_factory=dict)
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from meetcheck.plugintables import TableValidator, read_plugin_tables
 from meetcheck.tomlfile import Validator, load_toml
 
 TOP_KEYS = {
     "name", "timezone", "sessions", "platform", "ice_servers", "echo", "channels",
-    "throughput", "registration", "meetcheck",
+    "throughput", "registration", "meetcheck", "plugins",
 }  # fmt: skip
 SESSION_KEYS = {"title", "start", "end", "timezone"}
 PLATFORM_KEYS = {"url", "hosts"}
@@ -69,6 +71,8 @@ class Meeting:
     registration: dict[str, Any] = field(default_factory=dict)
     # What `meetcheck serve` says about itself (identity_channels, health_url, ...).
     server_info: dict[str, Any] = field(default_factory=dict)
+    # [plugins.NAME] tables, as the plugin that claimed each made them.
+    plugins: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """What reports show of the meeting: no credentials."""
@@ -144,9 +148,15 @@ def _endpoint(v: Validator, raw: dict[str, Any], key: str) -> tuple[str, str]:
     return url, token
 
 
-def parse_meeting(raw: dict[str, Any], source: str, prefix: tuple[str, ...] = ()) -> Meeting:
+def parse_meeting(
+    raw: dict[str, Any],
+    source: str,
+    prefix: tuple[str, ...] = (),
+    tables: Mapping[str, TableValidator] | None = None,
+) -> Meeting:
     """Validate a meeting table; ``prefix`` is its key path when it sits inside another
-    file (``meetcheck serve``'s ``[meeting]``), so errors name the right key."""
+    file (``meetcheck serve``'s ``[meeting]``), so errors name the right key. ``tables``
+    are the plugins' validators for ``[plugins.NAME]``."""
     v = Validator(source, prefix)
     v.known_keys((), raw, TOP_KEYS)
     v.finite((), raw)
@@ -263,9 +273,11 @@ def parse_meeting(raw: dict[str, Any], source: str, prefix: tuple[str, ...] = ()
             if code not in m.channels:
                 v.fail(("meetcheck", "identity_channels", str(i)), f"no channel {code!r}")
     m.server_info = dict(info)
+    if "plugins" in raw:
+        m.plugins = read_plugin_tables(v, raw["plugins"], tables)
     return m
 
 
-def load_meeting(source: str) -> Meeting:
+def load_meeting(source: str, tables: Mapping[str, TableValidator] | None = None) -> Meeting:
     """Load and validate a meeting file from a path or http(s) URL."""
-    return parse_meeting(load_toml(source, "meeting file"), source)
+    return parse_meeting(load_toml(source, "meeting file"), source, tables=tables)

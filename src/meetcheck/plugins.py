@@ -122,6 +122,8 @@ class Plugins:
         self._checks: dict[str, type] | None = None
         self._reporters: dict[str, Any] | None = None
         self._options: list[tuple[str, Any]] | None = None
+        self._profiles: dict[str, Path] | None = None
+        self._tables: dict[str, Any] | None = None
         for name in blocked:
             self.pm.set_blocked(name)
         if entry_points:
@@ -340,6 +342,68 @@ class Plugins:
                     )
                     self.errors.append(error)
         return self._options
+
+    def named_profiles(self) -> dict[str, Path]:
+        """Shipped profiles, then the ones plugins contribute; a taken name is refused."""
+        if self._profiles is None:
+            from meetcheck.profile import shipped_profiles
+
+            self._profiles = dict(shipped_profiles())
+
+            def add(name: str, path: Any) -> None:
+                if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+                    raise ValueError(f"profile name {name!r} must be a plain word")
+                if name in self._profiles:  # type: ignore[operator]
+                    raise ValueError(f"profile {name!r} is already defined")
+                if not Path(path).is_file():
+                    raise ValueError(f"profile {name!r}: no file {path}")
+                self._profiles[name] = Path(path)  # type: ignore[index]
+
+            self._collect_each("meetcheck_register_profiles", add)
+        return self._profiles
+
+    def plugin_tables(self) -> dict[str, Any]:
+        """``[plugins.NAME]`` validators by table name."""
+        if self._tables is None:
+            self._tables = {}
+
+            def add(name: str, validate: Any) -> None:
+                if name in self._tables:  # type: ignore[operator]
+                    raise ValueError(f"table [plugins.{name}] is already claimed")
+                if not callable(validate):
+                    raise TypeError(f"the validator for [plugins.{name}] is not callable")
+                self._tables[name] = validate  # type: ignore[index]
+
+            self._collect_each("meetcheck_register_plugin_tables", add)
+        return self._tables
+
+    def configure_profile(self, data: dict[str, Any], source: str) -> None:
+        """Let plugins adjust a resolved profile; it is validated again afterwards."""
+        self.call("meetcheck_configure_profile", profile=data, source=source)
+
+    def _collect_each(self, hook_name: str, add: Any) -> None:
+        """Call a register hook per plugin, built-ins first, blaming a bad call on its
+        plugin at its own line."""
+        caller = getattr(self.pm.hook, hook_name)
+        impls = sorted(caller.get_hookimpls(), key=lambda i: not self._is_builtin(i.plugin_name))
+        for impl in impls:
+
+            def register(*args: Any, _plugin: str = impl.plugin_name) -> None:
+                try:
+                    add(*args)
+                except Exception as exc:
+                    frame = sys._getframe(1)
+                    where = f"{frame.f_code.co_filename}, line {frame.f_lineno}"
+                    self.errors.append(
+                        PluginError(_plugin, f"in {hook_name}", _short_exc(exc, where))
+                    )
+
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                self.errors.append(
+                    PluginError(impl.plugin_name, f"in {hook_name}", _short_exc(exc))
+                )
 
     def extend_command(self, command: Any) -> Any:
         """A copy of ``command`` with the plugins' options; a clash is the plugin's error."""

@@ -14,16 +14,19 @@ import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from meetcheck.check import Check, Option, Threshold
 from meetcheck.errors import InputError
+from meetcheck.plugintables import read_plugin_tables
 from meetcheck.redact import redact_text
 from meetcheck.tomlfile import Validator, is_number, is_url, load_toml, type_name
 
 DEFAULT_TIMEOUT_S = 30.0
 MAX_TIMEOUT_S = 3600.0  # an hour: longer is a typo, and would hold a run for good
-TOP_KEYS = {"name", "version", "description", "audience", "extends", "defaults", "checks"}
+TOP_KEYS = {
+    "name", "version", "description", "audience", "extends", "defaults", "checks", "plugins",
+}  # fmt: skip
 DEFAULT_KEYS = {"timeout", "required"}
 CHECK_KEYS = {"enabled", "required", "timeout", "thresholds", "options"}
 THRESHOLD_KEYS = {"warn", "fail", "source", "note"}
@@ -39,6 +42,16 @@ def profiles_dir() -> Path:
 
 def shipped_profiles() -> dict[str, Path]:
     return {p.stem: p for p in sorted(profiles_dir().glob("*.toml"))}
+
+
+class ProfileHooks(Protocol):
+    """What plugins add to profiles (``meetcheck.plugins.Plugins`` provides it)."""
+
+    def named_profiles(self) -> dict[str, Path]: ...
+
+    def configure_profile(self, data: dict[str, Any], source: str) -> None: ...
+
+    def plugin_tables(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -63,6 +76,7 @@ class Profile:
     chain: list[str]
     data: dict[str, Any]
     checks: dict[str, CheckSettings]
+    plugins: dict[str, Any] = field(default_factory=dict)  # [plugins.NAME], as validated
 
     @property
     def digest(self) -> str:
@@ -84,7 +98,9 @@ def _unlisted(check: type[Check], data: dict[str, Any]) -> CheckSettings:
     )
 
 
-def _resolve_source(ref: str, relative_to: Path | None) -> str:
+def _resolve_source(
+    ref: str, relative_to: Path | None, named: dict[str, Path] | None = None
+) -> str:
     if ref.endswith(".toml") or "/" in ref or "\\" in ref:
         if relative_to is not None and not Path(ref).is_absolute():
             candidate = relative_to.parent / ref
@@ -95,14 +111,14 @@ def _resolve_source(ref: str, relative_to: Path | None) -> str:
         sibling = relative_to.parent / f"{ref}.toml"
         if sibling.exists():
             return str(sibling)
-    shipped = shipped_profiles()
+    shipped = named if named is not None else shipped_profiles()
     if ref in shipped:
         return str(shipped[ref])
     names = ", ".join(shipped) or "none"
-    raise InputError(f"profile {ref!r} not found (shipped profiles: {names})")
+    raise InputError(f"profile {ref!r} not found (named profiles: {names})")
 
 
-def _resolve_remote_parent(ref: str) -> str:
+def _resolve_remote_parent(ref: str, named: dict[str, Path] | None = None) -> str:
     """What a profile fetched from a URL may extend: a shipped profile or another URL.
 
     Never a local path: whoever serves the profile must not choose which of the user's
@@ -111,7 +127,7 @@ def _resolve_remote_parent(ref: str) -> str:
     if is_url(ref):
         return ref
     if ref and not any(c in ref for c in "/\\:") and not ref.endswith(".toml"):
-        return _resolve_source(ref, None)
+        return _resolve_source(ref, None, named)
     raise InputError(
         f"a profile fetched from a URL may extend only a shipped profile or an http(s) URL, "
         f"not {ref!r} (local paths are refused)"
@@ -266,7 +282,10 @@ def _check_directions(v: Validator, data: dict[str, Any], known: dict[str, type[
 
 
 def _load_raw(
-    source: str, known: dict[str, type[Check]], seen: list[str]
+    source: str,
+    known: dict[str, type[Check]],
+    seen: list[str],
+    named: dict[str, Path] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     key = str(Path(source).resolve()) if not source.startswith("http") else source
     if key in seen:
@@ -279,23 +298,38 @@ def _load_raw(
     if "extends" in raw:
         try:
             if is_url(source):
-                parent_src = _resolve_remote_parent(raw["extends"])
+                parent_src = _resolve_remote_parent(raw["extends"], named)
             else:
-                parent_src = _resolve_source(raw["extends"], Path(source))
+                parent_src = _resolve_source(raw["extends"], Path(source), named)
         except InputError as exc:
             raise InputError(f"{redact_text(source)}: extends: {exc}") from None
-        parent, parent_chain = _load_raw(parent_src, known, seen + [key])
+        parent, parent_chain = _load_raw(parent_src, known, seen + [key], named)
         raw = _merge(parent, {k: val for k, val in raw.items() if k != "extends"})
         chain += parent_chain
     return raw, chain
 
 
-def load_profile(ref: str, known: dict[str, type[Check]]) -> Profile:
-    """Load, inherit and validate a profile by shipped name or path."""
-    source = _resolve_source(ref, None)
-    data, chain = _load_raw(source, known, [])
-    _check_directions(Validator(source), data, known)
-    return _build(data, known, source, chain)
+def load_profile(
+    ref: str, known: dict[str, type[Check]], hooks: ProfileHooks | None = None
+) -> Profile:
+    """Load, inherit and validate a profile by name (shipped, or a plugin's) or path.
+
+    With ``hooks``, plugins' named profiles are found, plugins see and may adjust the
+    resolved profile, and the merged result is validated again before it is used.
+    """
+    named = hooks.named_profiles() if hooks is not None else None
+    source = _resolve_source(ref, None, named)
+    data, chain = _load_raw(source, known, [], named)
+    v = Validator(source)
+    if hooks is not None:
+        hooks.configure_profile(data, source)
+        _validate_file(v, data, known)
+    _check_directions(v, data, known)
+    tables = hooks.plugin_tables() if hooks is not None else None
+    plugins = read_plugin_tables(v, data["plugins"], tables) if "plugins" in data else {}
+    profile = _build(data, known, source, chain)
+    profile.plugins = plugins
+    return profile
 
 
 def _build(

@@ -21,12 +21,13 @@ if TYPE_CHECKING:
 def load_inputs(
     plugins: Plugins, profile_ref: str, meeting_ref: str | None
 ) -> tuple[Profile, Meeting | None]:
-    """The profile (validated against the installed checks) and the meeting file."""
+    """The profile (validated against the installed checks, plugins' profiles and tables
+    included) and the meeting file."""
     from meetcheck.meeting import load_meeting
     from meetcheck.profile import load_profile
 
-    profile = load_profile(profile_ref, plugins.checks())
-    meeting = load_meeting(meeting_ref) if meeting_ref else None
+    profile = load_profile(profile_ref, plugins.checks(), plugins)
+    meeting = load_meeting(meeting_ref, plugins.plugin_tables()) if meeting_ref else None
     return profile, meeting
 
 

@@ -239,6 +239,7 @@ class Runner:
             shared=self.shared,
             results=self.results,
             check=check,
+            profile=self.info.profile,
             cli_options=self.info.cli_options,
         )
         async with self._gate.enter(check.timing):

@@ -15,12 +15,16 @@ def profiles() -> None:
 
 
 @profiles.command("list")
-def profiles_list() -> None:
+@click.pass_context
+def profiles_list(ctx: click.Context) -> None:
     """List the profiles shipped with meetcheck and its plugins."""
-    from meetcheck.profile import shipped_profiles
+    from meetcheck.cli import plugin_warnings, plugins_of
     from meetcheck.tomlfile import load_toml
 
-    for name, path in shipped_profiles().items():
+    plugins = plugins_of(ctx)
+    named = plugins.named_profiles()
+    plugin_warnings(plugins)
+    for name, path in named.items():
         raw = load_toml(str(path), "profile")
         click.echo(f"{name:<24} {raw.get('version', ''):<8} {raw.get('description', '')}")
 
@@ -34,7 +38,8 @@ def profiles_show(ctx: click.Context, profile_ref: str, as_json: bool) -> None:
     from meetcheck.cli import plugins_of
     from meetcheck.profile import load_profile
 
-    profile = load_profile(profile_ref, plugins_of(ctx).checks())
+    plugins = plugins_of(ctx)
+    profile = load_profile(profile_ref, plugins.checks(), plugins)
     data = dict(profile.data)
     data.pop("extends", None)
     data["resolved_from"] = profile.chain
@@ -57,7 +62,7 @@ def profiles_validate(ctx: click.Context, profile_refs: tuple[str, ...]) -> None
 
     plugins = plugins_of(ctx)
     for ref in profile_refs:
-        profile = load_profile(ref, plugins.checks())
+        profile = load_profile(ref, plugins.checks(), plugins)
         unlisted = sorted(set(plugins.checks()) - set(profile.checks))
         note = f"; not mentioned (advisory): {', '.join(unlisted)}" if unlisted else ""
         click.echo(
