@@ -50,6 +50,18 @@ def meetcheck_cmd(plugins_dir: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "meetcheck", "--plugins-dir", str(plugins_dir), "check", *args]
 
 
+def code_under_test_env(**extra: str) -> dict[str, str]:
+    """The environment for a meetcheck child process that runs the same meetcheck as the
+    tests (a worktree's ``src``, not whatever is installed), whatever its cwd."""
+    import os
+
+    import meetcheck
+
+    src = str(Path(meetcheck.__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
 def write_profile(path: Path, body: str, extends: str | None = None) -> Path:
     head = f'extends = "{extends}"\n' if extends else ""
     path.write_text(head + 'name = "test"\nversion = "1"\n' + textwrap.dedent(body))

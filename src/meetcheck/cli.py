@@ -60,10 +60,12 @@ class MeetcheckGroup(click.Group):
         return cmd
 
     def invoke(self, ctx: click.Context) -> Any:
+        from meetcheck.report.plain import visible
+
         try:
             return super().invoke(ctx)
         except InputError as exc:
-            click.echo(f"meetcheck: error: {exc}", err=True)
+            click.echo(f"meetcheck: error: {visible(str(exc))}", err=True)
             ctx.exit(EXIT_USAGE)
 
 
@@ -89,8 +91,10 @@ def log_to_stderr(show_secrets: bool) -> Iterator[None]:
 
 def plugin_warnings(plugins: Any) -> None:
     """Warn on stderr about plugin errors not shown yet (loading, registering, run hooks)."""
+    from meetcheck.report.plain import visible
+
     for error in plugins.new_errors():
-        click.echo(f"meetcheck: warning: {error}", err=True)
+        click.echo(f"meetcheck: warning: {visible(str(error))}", err=True)
 
 
 @click.group(cls=MeetcheckGroup, context_settings=CONTEXT_SETTINGS)
@@ -253,6 +257,7 @@ def run_check(
     Shared by ``check`` and ``demo`` so both behave alike.
     """
     from meetcheck.output import plan_outputs, write_reports
+    from meetcheck.report.plain import visible
     from meetcheck.runner import Runner, run_sync, select_checks
     from meetcheck.verdict import Verdict, exit_code
 
@@ -278,7 +283,7 @@ def run_check(
     data = report.redacted(show_secrets)
     problems = write_reports(data, targets, plugins.reporters())
     for p in problems:
-        click.echo(f"meetcheck: error: {p}", err=True)
+        click.echo(f"meetcheck: error: {visible(p)}", err=True)
     if ("text", None) not in targets:  # the verdict in one line unless the text report shows it
         click.echo(f"Verdict: {report.verdict}", err=True)
     if problems:
@@ -367,6 +372,7 @@ def profiles_show(ctx: click.Context, profile_ref: str, as_json: bool) -> None:
 def profiles_validate(ctx: click.Context, profile_refs: tuple[str, ...]) -> None:
     """Validate profiles against the installed checks (exit 2 on the first bad one)."""
     from meetcheck.profile import load_profile
+    from meetcheck.report.plain import visible
 
     plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
     for ref in profile_refs:
@@ -374,7 +380,9 @@ def profiles_validate(ctx: click.Context, profile_refs: tuple[str, ...]) -> None
         unlisted = sorted(set(plugins.checks()) - set(profile.checks))
         note = f"; not mentioned (advisory): {', '.join(unlisted)}" if unlisted else ""
         click.echo(
-            f"ok: {ref}: {profile.name} {profile.version}, {len(profile.checks)} checks{note}"
+            visible(
+                f"ok: {ref}: {profile.name} {profile.version}, {len(profile.checks)} checks{note}"
+            )
         )
 
 
@@ -394,13 +402,14 @@ def report_render(
     """Re-render a saved JSON report in another format."""
     from meetcheck.output import plan_outputs, write_reports
     from meetcheck.report.load import load_report
+    from meetcheck.report.plain import visible
 
     plugins = cli.plugins(ctx)  # type: ignore[attr-defined]
     data = load_report(report_path)
     targets = plan_outputs(formats, outputs, plugins.reporters())
     problems = write_reports(data, targets, plugins.reporters())
     for p in problems:
-        click.echo(f"meetcheck: error: {p}", err=True)
+        click.echo(f"meetcheck: error: {visible(p)}", err=True)
     ctx.exit(EXIT_USAGE if problems else 0)
 
 

@@ -138,6 +138,7 @@ def parse_meeting(raw: dict[str, Any], source: str, prefix: tuple[str, ...] = ()
     """Validate a meeting table; ``prefix`` is its key path when it sits inside another
     file (``meetcheck serve``'s ``[meeting]``), so errors name the right key."""
     v = Validator(source, prefix)
+    v.plain_text((), raw)
     v.known_keys((), raw, TOP_KEYS)
     name = raw.get("name")
     if name is None:

@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 
 from meetcheck.errors import InputError
 from meetcheck.redact import redact_text
+from meetcheck.report.plain import CONTROL_CHARS
 
 MAX_URL_BYTES = 1_000_000
 
@@ -106,6 +107,22 @@ class Validator:
         }[kind]
         if not ok:
             self.fail(path, f"expected {kind}, got {type_name(value)} {value!r}")
+
+    def plain_text(self, path: tuple[str, ...], value: Any) -> None:
+        """No control character (tab aside) in any key or string under ``value``: shown
+        later, an escape sequence from a fetched file could rewrite the user's terminal."""
+        todo = [(path, value)]  # a loop, not recursion: nesting depth is the file's choice
+        while todo:
+            where, item = todo.pop()
+            if isinstance(item, str):
+                bad = CONTROL_CHARS.search(item.replace("\t", " "))
+                if bad:
+                    self.fail(where, f"control character U+{ord(bad.group()):04X} is not allowed")
+            elif isinstance(item, dict):
+                for key, sub in reversed(item.items()):
+                    todo += [(where + (key,), sub), (where + (key,), key)]
+            elif isinstance(item, list):
+                todo += [(where + (str(i),), sub) for i, sub in reversed(list(enumerate(item)))]
 
     def known_keys(self, path: tuple[str, ...], table: dict[str, Any], known: Any) -> None:
         for key in table:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from meetcheck.hookimpl import hookimpl
 from meetcheck.redact import redact_text
+from meetcheck.report.plain import visible
 
 if TYPE_CHECKING:
     from meetcheck.report.model import CheckResult, Report
@@ -30,7 +31,8 @@ def meetcheck_run_started(run: RunInfo) -> None:
         secrets=run.options.get("show_secrets", False),
     )
     if _state["active"]:
-        _write(f"meetcheck: running {len(run.checks)} checks (profile {run.profile.name})\n")
+        name = visible(run.profile.name)
+        _write(f"meetcheck: running {len(run.checks)} checks (profile {name})\n")
 
 
 @hookimpl
@@ -42,6 +44,7 @@ def meetcheck_check_finished(result: CheckResult) -> None:
     msg = worst[0].message if worst else result.reason
     msg = redact_text(msg, bool(_state["secrets"]))
     line = f"[{_state['done']}/{_state['total']}] {result.status.value:<7} {result.id}  {msg}"
+    line = visible(line)  # the message may come from a meeting file or a plugin
     if sys.stderr.isatty():
         _write("\r\x1b[2K" + line[:200] + ("\n" if result.status.value != "PASS" else ""))
     else:
