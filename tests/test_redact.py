@@ -4,9 +4,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from meetcheck.cli import cli
-from meetcheck.redact import mask, redact_text, redact_url
+from meetcheck.redact import mask, redact_obj, redact_text, redact_url
 
 TOKEN = "Zx9Qk2LmPw7Rt4Vb8Nc1"
 
@@ -98,3 +100,106 @@ def test_log_lines_are_redacted_unless_show_secrets(tmp_path):
     assert TOKEN not in proc.stderr
     proc = subprocess.run([*cmd, "--show-secrets"], capture_output=True, text=True, cwd=tmp_path)
     assert TOKEN in proc.stderr
+
+
+# -- what is a secret, what is a name (issue 6, items 4 and 8) -------------------------
+LONG_NAME = "UNGA-80-Fifth-Committee-Informal-Consultations"
+
+
+def _serve_token() -> str:
+    import datetime as dt
+
+    from meetcheck.server.links import LinkParticipant, LinkSigner
+
+    who = LinkParticipant("A. Delegate", "a.delegate@example.org", "Testland", "primary")
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    return LinkSigner("0123456789abcdef-test-secret").issue(who, expires)
+
+
+def _tokens() -> list[str]:
+    """Secrets as they are made: token_urlsafe(24) (deterministic seeds), a JWT, a link."""
+    import base64
+    import random
+
+    urlsafe = [
+        base64.urlsafe_b64encode(random.Random(seed).randbytes(24)).decode().rstrip("=")
+        for seed in range(2000)
+    ]
+    jwt = (
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4i"
+        "LCJpYXQiOjE1MTYyMzkwMjJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+    )
+    return [*urlsafe, jwt, _serve_token()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        LONG_NAME,
+        f"meeting: {LONG_NAME}",
+        f"https://rsi.example.org/meetings/{LONG_NAME}?name={LONG_NAME}",
+        "InterpretationChannelFloorLevel ClientConnectorCertificateError",
+        "alsa_input.usb-Blue_Microphones_Yeti_Stereo_Microphone_REV8-00.analog-stereo",
+        "UN-Security-Council-Open-Debate-on-Children-and-Armed-Conflict",
+        "system_network_throughput_download_wired 20261129230619123456789",
+    ],
+)
+def test_long_readable_names_are_not_redacted(text):
+    assert redact_text(text) == text
+
+
+def test_real_tokens_are_redacted_in_every_context():
+    contexts = [
+        "{}",
+        "token {} was refused",
+        "GET /join/{} HTTP/1.1",
+        "127.0.0.1:8080/join/{}",
+        "rsi.example.org/room/{}/audio",
+        "b'GET /?token={}\\x02 HTTP/1.1'",
+        "'Authorization: Bearer {}\\x00'",
+        "authorization={}",
+        "https://rsi.example.org/j/{}?lang=en",
+    ]
+    for token in _tokens():
+        for context in contexts:
+            text = context.format(token)
+            assert token not in redact_text(text), text
+        assert token not in redact_obj({"name": token, "notes": [f"join at /join/{token}"]})
+
+
+@pytest.mark.parametrize("token", ["s3cretT0kenAbcdef", "abc123def456", "UNGA-80-Fifth-xyz"])
+def test_anything_after_join_is_a_token_even_without_a_scheme(token):
+    for text in (f"127.0.0.1:8080/join/{token}", f"rsi.example.org/join/{token}?lang=en"):
+        assert token not in redact_text(text)
+        assert token not in redact_obj({"participant": {"link": text}})["participant"]["link"]
+
+
+def test_long_meeting_name_survives_in_text_and_json_reports(tmp_path):
+    meeting = tmp_path / "m.toml"
+    meeting.write_text(f'name = "{LONG_NAME}"\n')
+    out = tmp_path / "r.json"
+    args = ["check", "-q", "--only", "system.os", "--meeting", str(meeting)]
+    result = CliRunner().invoke(cli, [*args, "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["meeting"]["name"] == LONG_NAME
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert f"meeting: {LONG_NAME}" in result.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=st.text(max_size=40),
+    after=st.text(max_size=40),
+    seed=st.integers(0, 2**32),
+    context=st.sampled_from(["{}", "/join/{}", "?token={}", "Bearer {}", "x={} y"]),
+)
+def test_fuzz_a_token_in_any_text_is_hidden_and_redaction_is_stable(before, after, seed, context):
+    import base64
+    import random
+
+    token = base64.urlsafe_b64encode(random.Random(seed).randbytes(24)).decode().rstrip("=")
+    text = f"{before} {context.format(token)} {after}"
+    once = redact_text(text)
+    assert token not in once
+    assert redact_text(once) == once
