@@ -187,6 +187,29 @@ def test_long_meeting_name_survives_in_text_and_json_reports(tmp_path):
     assert f"meeting: {LONG_NAME}" in result.output
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        f"127.0.0.1:8080/join/{TOKEN}",
+        f"rsi.example.org/join/{TOKEN}",
+        f"ftp://rsi.example.org/join/{TOKEN}",
+        f"https:///join/{TOKEN}",
+        f"https://rsi.example.org/join/{TOKEN} extra",
+        f"https://rsi.example.org:99999/join/{TOKEN}",
+        TOKEN,
+    ],
+)
+def test_link_that_is_not_an_http_url_is_exit_2_without_the_token(tmp_path, link):
+    out = tmp_path / "r.json"
+    args = ["check", "-q", "--only", "system.os", "--link", link, "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "--link" in result.output and "http" in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert TOKEN not in result.output
+    assert not out.exists()
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     before=st.text(max_size=40),

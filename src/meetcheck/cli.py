@@ -89,6 +89,26 @@ def log_to_stderr(show_secrets: bool) -> Iterator[None]:
         root.removeHandler(handler)
 
 
+def check_link(link: str) -> None:
+    """A personal link must be an http(s) URL with a host; the error shows it redacted."""
+    from urllib.parse import urlsplit
+
+    from meetcheck.redact import redact_text, redact_url
+
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 -- raises on a port out of range
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a bad port or IPv6 literal
+        ok = False
+    if not ok or any(c.isspace() or not c.isprintable() for c in link):
+        shown = redact_text(redact_url(link))
+        raise InputError(
+            f"--link {shown}: expected an http(s) URL with a host, "
+            "such as https://rsi.example.org/join/…"
+        )
+
+
 def plugin_warnings(plugins: Any) -> None:
     """Warn on stderr about plugin errors not shown yet (loading, registering, run hooks)."""
     from meetcheck.report.plain import visible
@@ -212,6 +232,8 @@ def check(
     """Run the self-test and write a readiness report."""
     from meetcheck.participant import Participant
 
+    if link:
+        check_link(link)
     participant = Participant(
         name=name,
         email=email,
