@@ -4,6 +4,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import code_under_test_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -208,6 +209,119 @@ def test_link_that_is_not_an_http_url_is_exit_2_without_the_token(tmp_path, link
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert TOKEN not in result.output
     assert not out.exists()
+
+
+# -- exception text in logs (issue 6, item 2) ---------------------------------------------
+RAISING_PLUGIN = """
+import logging
+
+from meetcheck import Check, Finding, Status, hookimpl
+
+class Raising(Check):
+    id, title, category = "t.raising", "logs a traceback", "t"
+
+    async def run(self, ctx):
+        try:
+            raise ValueError("rejected b'GET /join/JOINTOKEN\\\\x01 HTTP/1.1'")
+        except ValueError:
+            ctx.log.exception("bad request line")
+        try:
+            raise KeyError("BAREJWT")
+        except KeyError:
+            logging.getLogger("aiohttp.server").error("Error handling request", exc_info=True)
+        logging.getLogger("asyncio").warning("stack", stack_info=True)  # STACKTOKEN
+        logging.getLogger("aiortc").error("ice failed for Bearer STACKTOKEN")
+        return Finding(Status.PASS, "done")
+
+@hookimpl
+def meetcheck_register_checks(register):
+    register(Raising)
+"""
+
+
+def test_tracebacks_in_check_logs_are_redacted(tmp_path):
+    import secrets
+    import subprocess
+    import sys
+
+    join_token, jwt, other = secrets.token_urlsafe(24), _serve_token(), secrets.token_urlsafe(24)
+    plugin = RAISING_PLUGIN.replace("JOINTOKEN", join_token).replace("BAREJWT", jwt)
+    plugin = plugin.replace("STACKTOKEN", other)
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "raising.py").write_text(plugin)
+    cmd = [sys.executable, "-m", "meetcheck", "check", "-q", "--only", "t.raising"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path,
+                          env=code_under_test_env(), timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" in proc.stderr and "Error handling request" in proc.stderr
+    assert "Stack (most recent call last)" in proc.stderr and "ice failed" in proc.stderr
+    for token in (join_token, jwt, other):
+        assert mask(token) in proc.stderr
+        assert token not in proc.stderr
+    assert "\x01" not in proc.stderr
+
+
+def _malformed_requests(tokens: list[str]) -> list[bytes]:
+    join, bearer, query, long = tokens
+    return [
+        f"GET /join/{join}\x01 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode(),
+        f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {bearer}\x00\r\n\r\n".encode(),
+        f"GET /healthz?token={query}\x02 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode(),
+        (
+            f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {long}"
+            + "A" * 9000
+            + "\r\n\r\n"
+        ).encode(),
+    ]
+
+
+def test_malformed_requests_put_no_token_in_the_server_log(tmp_path):
+    import secrets
+    import socket
+    import subprocess
+    import sys
+    import threading
+    from urllib.parse import urlsplit
+
+    env = code_under_test_env(PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, "-m", "meetcheck", "serve", "--host", "127.0.0.1", "--port", "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=tmp_path, env=env)  # fmt: skip
+    out: list[str] = []
+    err: list[str] = []
+    started = threading.Event()
+
+    def drain(stream, sink):
+        for line in stream:
+            sink.append(line)
+            if line.startswith("# meeting file served at "):
+                started.set()
+
+    threads = [
+        threading.Thread(target=drain, args=(proc.stdout, out), daemon=True),
+        threading.Thread(target=drain, args=(proc.stderr, err), daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    tokens = [_serve_token(), secrets.token_urlsafe(24), secrets.token_urlsafe(24), _serve_token()]
+    try:
+        assert started.wait(60), "".join(err)
+        url = next(line for line in out if line.startswith("# meeting file served at "))
+        port = urlsplit(url.split()[-1]).port
+        for request in _malformed_requests(tokens):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(request)
+                assert sock.recv(4096).startswith(b"HTTP/1.")  # answered (400)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        for t in threads:
+            t.join(5)
+    stdout, stderr = "".join(out), "".join(err)
+    assert stderr.count("Error handling request") == 4, stderr  # the errors are still logged
+    for token in tokens:
+        assert token not in stdout and token not in stderr
+    assert mask(tokens[0]) in stderr
 
 
 @settings(max_examples=300, deadline=None)

@@ -60,10 +60,12 @@ class MeetcheckGroup(click.Group):
         return cmd
 
     def invoke(self, ctx: click.Context) -> Any:
+        from meetcheck.redact import redacted_last_resort
         from meetcheck.report.plain import visible
 
         try:
-            return super().invoke(ctx)
+            with redacted_last_resort():
+                return super().invoke(ctx)
         except InputError as exc:
             click.echo(f"meetcheck: error: {visible(str(exc))}", err=True)
             ctx.exit(EXIT_USAGE)
@@ -71,16 +73,14 @@ class MeetcheckGroup(click.Group):
 
 @contextlib.contextmanager
 def log_to_stderr(show_secrets: bool) -> Iterator[None]:
-    """Warnings from checks and libraries go to stderr, tokens redacted, during a run."""
+    """Warnings from checks and libraries go to stderr during a run, tokens redacted in
+    their messages and tracebacks alike."""
     import logging
 
-    from meetcheck.redact import RedactingFilter
+    from meetcheck.redact import stderr_handler
 
-    handler = logging.StreamHandler()
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("meetcheck: %(levelname)s: %(name)s: %(message)s"))
-    if not show_secrets:
-        handler.addFilter(RedactingFilter())
+    fmt = logging.Formatter("meetcheck: %(levelname)s: %(name)s: %(message)s")
+    handler = stderr_handler(fmt, show_secrets=show_secrets, level=logging.WARNING)
     root = logging.getLogger()
     root.addHandler(handler)
     try:

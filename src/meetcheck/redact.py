@@ -9,10 +9,15 @@ JWT-shaped and random-looking strings), not every long word: a meeting called
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import sys
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from meetcheck.report.plain import json_visible, visible
 
 ELLIPSIS = "\u2026"
 _MASKED = re.compile(f"(?:[^{ELLIPSIS}]{{4}})?{ELLIPSIS}(?:[^{ELLIPSIS}]{{4}})?")
@@ -142,10 +147,71 @@ def redact_obj(obj: Any, show_secrets: bool = False) -> Any:
     return obj
 
 
+class RedactingFormatter(logging.Formatter):
+    """Formats the whole record with ``inner`` (message, traceback, stack), then redacts
+    the result and shows control characters escaped.
+
+    Redacting only the message is not enough: aiohttp puts the raw request line, token
+    included, into the text of the exception it logs.
+    """
+
+    def __init__(self, inner: logging.Formatter | None = None, show_secrets: bool = False):
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+        self.show_secrets = show_secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = redact_text(self.inner.format(record), self.show_secrets)
+        # DEL and C1 as \u escapes keep a JSON access-log line valid JSON.
+        return visible(json_visible(text), keep="\n")
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (click's test runner swaps it)."""
+
+    def __init__(self, level: int = logging.NOTSET) -> None:
+        logging.Handler.__init__(self, level)
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
+
+
+def stderr_handler(
+    formatter: logging.Formatter | None = None,
+    *,
+    show_secrets: bool = False,
+    level: int = logging.NOTSET,
+) -> logging.Handler:
+    """A stderr log handler that lets no token and no raw control character through."""
+    handler = _StderrHandler(level)
+    handler.setFormatter(RedactingFormatter(formatter, show_secrets))
+    return handler
+
+
+@contextlib.contextmanager
+def redacted_last_resort() -> Iterator[None]:
+    """Replace ``logging.lastResort`` (which prints records no handler took, tracebacks
+    included) with a redacting one for the duration of a command."""
+    saved = logging.lastResort
+    logging.lastResort = stderr_handler(level=logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.lastResort = saved
+
+
 class RedactingFilter(logging.Filter):
-    """Put on a log handler so no log line, ours or a library's, shows a token."""
+    """For a handler whose formatter is not ours: redacts the message, the exception text
+    and the stack in the record itself (prefer :func:`stderr_handler`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact_text(record.getMessage())
         record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
         return True
