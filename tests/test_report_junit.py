@@ -112,5 +112,9 @@ def test_text_that_xml_cannot_carry_still_gives_a_well_formed_file(run):
     bitrate["title"] = "a\x07b"
     root = ET.fromstring(render(data).encode("utf-8"))
     case = next(c for c in root.iter("testcase") if c.get("name") == "x.bitrate")
-    assert case.find("failure").get("message") == 'red \ufffd[31m]]> & "quoted" \ufffd <tag>'
-    assert props(case)["title"] == "a\ufffdb"
+    assert case.find("failure").get("message") == 'red \\x1b[31m]]> & "quoted" \\x00 <tag>'
+    assert props(case)["title"] == "a\\x07b"
+    bitrate["title"] = "lone \udc80 surrogate"  # not a control character, still not XML
+    root = ET.fromstring(render(data).encode("utf-8", "surrogatepass"))
+    case = next(c for c in root.iter("testcase") if c.get("name") == "x.bitrate")
+    assert props(case)["title"] == "lone \ufffd surrogate"

@@ -71,7 +71,9 @@ class MeetcheckGroup(click.Group):
         try:
             self.plugins(ctx)
         except InputError as exc:  # a bad -p or plugins directory: no command can run
-            click.echo(f"meetcheck: error: {exc}", err=True)
+            from meetcheck.readable import visible
+
+            click.echo(f"meetcheck: error: {visible(str(exc))}", err=True)
             ctx.exit(EXIT_USAGE)
         return ctx.find_root().obj["commands"]
 
@@ -82,10 +84,14 @@ class MeetcheckGroup(click.Group):
         return super().get_command(ctx, name) or self._commands(ctx).get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from meetcheck.readable import visible
+        from meetcheck.redact import redacted_last_resort
+
         try:
-            return super().invoke(ctx)
+            with redacted_last_resort():
+                return super().invoke(ctx)
         except InputError as exc:
-            click.echo(f"meetcheck: error: {exc}", err=True)
+            click.echo(f"meetcheck: error: {visible(str(exc))}", err=True)
             ctx.exit(EXIT_USAGE)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
@@ -96,9 +102,9 @@ class MeetcheckGroup(click.Group):
 
             frames = traceback.extract_tb(exc.__traceback__)
             where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+            message = visible(_short_exc(exc, where))
             click.echo(
-                f"meetcheck: error: plugin {owner!r} failed in command {name!r}: "
-                f"{_short_exc(exc, where)}",
+                f"meetcheck: error: plugin {owner!r} failed in command {name!r}: {message}",
                 err=True,
             )
             ctx.exit(EXIT_NOT_READY)
@@ -106,16 +112,14 @@ class MeetcheckGroup(click.Group):
 
 @contextlib.contextmanager
 def log_to_stderr(show_secrets: bool) -> Iterator[None]:
-    """Warnings from checks and libraries go to stderr, tokens redacted, during a run."""
+    """Warnings from checks and libraries go to stderr during a run, tokens redacted in
+    their messages and tracebacks alike."""
     import logging
 
-    from meetcheck.redact import RedactingFilter
+    from meetcheck.redact import stderr_handler
 
-    handler = logging.StreamHandler()
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("meetcheck: %(levelname)s: %(name)s: %(message)s"))
-    if not show_secrets:
-        handler.addFilter(RedactingFilter())
+    fmt = logging.Formatter("meetcheck: %(levelname)s: %(name)s: %(message)s")
+    handler = stderr_handler(fmt, show_secrets=show_secrets, level=logging.WARNING)
     root = logging.getLogger()
     root.addHandler(handler)
     try:
@@ -146,8 +150,10 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 def plugin_warnings(plugins: Any) -> None:
     """Warn on stderr about plugin errors not shown yet (loading, registering, run hooks)."""
+    from meetcheck.readable import visible
+
     for error in plugins.new_errors():
-        click.echo(f"meetcheck: warning: {error}", err=True)
+        click.echo(f"meetcheck: warning: {visible(str(error))}", err=True)
 
 
 def plugins_of(ctx: click.Context) -> Any:

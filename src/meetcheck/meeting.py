@@ -158,6 +158,7 @@ def parse_meeting(
     file (``meetcheck serve``'s ``[meeting]``), so errors name the right key. ``tables``
     are the plugins' validators for ``[plugins.NAME]``."""
     v = Validator(source, prefix)
+    v.plain_text((), raw)
     v.known_keys((), raw, TOP_KEYS)
     v.finite((), raw)
     name = raw.get("name")

@@ -2,16 +2,25 @@
 
 Personal meeting links carry tokens that must not be forwarded; every reporter and log
 line passes text through :func:`redact_text` unless the user asked for ``--show-secrets``.
+What is hidden is what is known to be secret (link tokens, credentials, bearer values,
+JWT-shaped and random-looking strings), not every long word: a meeting called
+``UNGA-80-Fifth-Committee-Informal-Consultations`` keeps its name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import sys
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
+from meetcheck.readable import json_visible, visible
+
 ELLIPSIS = "\u2026"
+_MASKED = re.compile(f"(?:[^{ELLIPSIS}]{{4}})?{ELLIPSIS}(?:[^{ELLIPSIS}]{{4}})?")
 SECRET_PARAMS = {
     "token", "access_token", "auth", "authorization", "key", "apikey", "api_key", "code",
     "sig", "signature", "secret", "password", "pwd", "pass", "credential", "session",
@@ -20,26 +29,50 @@ SECRET_PARAMS = {
 # Path words after which the next segment is a personal token whatever its shape.
 TOKEN_PREFIX_SEGMENTS = {"join", "j", "invite", "i", "t", "token", "access", "link", "s", "w"}
 _TOKENISH = re.compile(r"^[A-Za-z0-9_\-.~%=+]{16,}$")
+# A readable piece of a name: a word (lower, UPPER, Capitalised or CamelCase) with an
+# optional number, or a number; separators split a name into pieces.
+_WORDISH = r"(?:[a-z]+|[A-Z]{1,10}|[A-Z][a-z]+|(?:[A-Z]{1,6}|[a-z]+)?(?:[A-Z][a-z]{2,})+)"
+_READABLE_PIECE = re.compile(rf"\d+|{_WORDISH}\d*|\d+[a-z]{{1,3}}|[a-z]\d+[a-z]?")
+_SEPARATORS = re.compile(r"[-_.~%=+]+")
 # Report keys whose values are identifiers, never secrets (a long check id must stay readable).
 STRUCTURAL_KEYS = {"$schema", "schema_version", "digest", "id", "status", "verdict"}
 _URL = re.compile(r"\b(?:https?|wss?|turns?|stuns?)://[^\s\"'<>`]+", re.IGNORECASE)
 _BEARER = re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9_\-.~+/=]{8,})")
-_LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9_\-/.])([A-Za-z0-9_\-]{32,})(?![A-Za-z0-9_\-/])")
+_AUTHORIZATION = re.compile(
+    r"(?i)\b((?:proxy-)?authorization\s*[:=]\s*(?:(?:basic|digest|token|negotiate)\s+)?)"
+    r"(?!bearer\s)([^\s'\",;\\]{4,})"
+)
+# Free text without a scheme: "127.0.0.1:8080/join/<token>", "...?token=<token>".
+_PATH_TOKEN = re.compile(
+    r"(?i)(/(?:" + "|".join(sorted(TOKEN_PREFIX_SEGMENTS)) + r")/)([A-Za-z0-9_\-.~%=+]{8,})"
+)
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&;](?:" + "|".join(sorted(SECRET_PARAMS)) + r")=)([^&\s#\"'<>\\]+)"
+)
+_JWT = re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{4,}(?:\.[A-Za-z0-9_\-]+){1,2}\.?")
+_LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9_\-])([A-Za-z0-9_\-]{20,})(?![A-Za-z0-9_\-])")
 
 
 def mask(secret: str) -> str:
-    """``abcd…wxyz``: enough to tell two tokens apart, not enough to use one."""
+    """``abcd…wxyz``: enough to tell two tokens apart, not enough to use one.
+
+    A value already masked stays as it is, so text redacted twice reads the same.
+    """
+    if _MASKED.fullmatch(secret):
+        return secret
     if len(secret) < 12:
         return ELLIPSIS
     return f"{secret[:4]}{ELLIPSIS}{secret[-4:]}"
 
 
+def readable(text: str) -> bool:
+    """True for names made of words and numbers (``Fifth-Committee-2026``), which random
+    tokens almost never are (``token_urlsafe(24)``: about one in a million)."""
+    return all(_READABLE_PIECE.fullmatch(p) for p in _SEPARATORS.split(text) if p)
+
+
 def _looks_like_token(segment: str) -> bool:
-    if not _TOKENISH.match(segment):
-        return False
-    has_digit = any(c.isdigit() for c in segment)
-    has_alpha = any(c.isalpha() for c in segment)
-    return has_digit and has_alpha or len(segment) >= 32
+    return bool(_TOKENISH.match(segment)) and not readable(segment)
 
 
 def redact_url(url: str) -> str:
@@ -78,16 +111,25 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
 
+def _mask_second(m: re.Match[str]) -> str:
+    return m.group(1) + mask(m.group(2))
+
+
 def redact_text(text: str, show_secrets: bool = False) -> str:
-    """Redact every URL, bearer token and long opaque token inside free text."""
+    """Redact URLs, link tokens and secret parameters (with or without a scheme), bearer
+    and Authorization values, JWT-shaped strings and random-looking tokens in free text."""
     if show_secrets or not text:
         return text
     text = _URL.sub(lambda m: redact_url(m.group(0)), text)
-    text = _BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
+    text = _PATH_TOKEN.sub(_mask_second, text)
+    text = _QUERY_SECRET.sub(_mask_second, text)
+    text = _BEARER.sub(_mask_second, text)
+    text = _AUTHORIZATION.sub(_mask_second, text)
+    text = _JWT.sub(lambda m: mask(m.group(0)), text)
 
     def _long(m: re.Match[str]) -> str:
         tok = m.group(1)
-        return mask(tok) if _looks_like_token(tok) else tok
+        return tok if readable(tok) else mask(tok)
 
     return _LONG_TOKEN.sub(_long, text)
 
@@ -105,10 +147,71 @@ def redact_obj(obj: Any, show_secrets: bool = False) -> Any:
     return obj
 
 
+class RedactingFormatter(logging.Formatter):
+    """Formats the whole record with ``inner`` (message, traceback, stack), then redacts
+    the result and shows control characters escaped.
+
+    Redacting only the message is not enough: aiohttp puts the raw request line, token
+    included, into the text of the exception it logs.
+    """
+
+    def __init__(self, inner: logging.Formatter | None = None, show_secrets: bool = False):
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+        self.show_secrets = show_secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = redact_text(self.inner.format(record), self.show_secrets)
+        # DEL and C1 as \u escapes keep a JSON access-log line valid JSON.
+        return visible(json_visible(text), keep="\n")
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (click's test runner swaps it)."""
+
+    def __init__(self, level: int = logging.NOTSET) -> None:
+        logging.Handler.__init__(self, level)
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
+
+
+def stderr_handler(
+    formatter: logging.Formatter | None = None,
+    *,
+    show_secrets: bool = False,
+    level: int = logging.NOTSET,
+) -> logging.Handler:
+    """A stderr log handler that lets no token and no raw control character through."""
+    handler = _StderrHandler(level)
+    handler.setFormatter(RedactingFormatter(formatter, show_secrets))
+    return handler
+
+
+@contextlib.contextmanager
+def redacted_last_resort() -> Iterator[None]:
+    """Replace ``logging.lastResort`` (which prints records no handler took, tracebacks
+    included) with a redacting one for the duration of a command."""
+    saved = logging.lastResort
+    logging.lastResort = stderr_handler(level=logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.lastResort = saved
+
+
 class RedactingFilter(logging.Filter):
-    """Put on a log handler so no log line, ours or a library's, shows a token."""
+    """For a handler whose formatter is not ours: redacts the message, the exception text
+    and the stack in the record itself (prefer :func:`stderr_handler`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact_text(record.getMessage())
         record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
         return True

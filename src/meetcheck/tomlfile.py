@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from meetcheck.errors import InputError
+from meetcheck.readable import CONTROL_CHARS
 from meetcheck.redact import redact_text
 
 # Inputs are small text files; a cap keeps a device, a huge file or a hostile server
@@ -266,6 +267,22 @@ class Validator:
                 stack.extend((where + (str(k),), v) for k, v in item.items())
             elif isinstance(item, list):
                 stack.extend((where + (str(i),), v) for i, v in enumerate(item))
+
+    def plain_text(self, path: tuple[str, ...], value: Any) -> None:
+        """No control character (tab aside) in any key or string under ``value``: shown
+        later, an escape sequence from a fetched file could rewrite the user's terminal."""
+        todo = [(path, value)]  # a loop, not recursion: nesting depth is the file's choice
+        while todo:
+            where, item = todo.pop()
+            if isinstance(item, str):
+                bad = CONTROL_CHARS.search(item.replace("\t", " "))
+                if bad:
+                    self.fail(where, f"control character U+{ord(bad.group()):04X} is not allowed")
+            elif isinstance(item, dict):
+                for key, sub in reversed(item.items()):
+                    todo += [(where + (key,), sub), (where + (key,), key)]
+            elif isinstance(item, list):
+                todo += [(where + (str(i),), sub) for i, sub in reversed(list(enumerate(item)))]
 
     def known_keys(self, path: tuple[str, ...], table: dict[str, Any], known: Any) -> None:
         for key in table:

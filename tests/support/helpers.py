@@ -50,7 +50,7 @@ def meetcheck_cmd(plugins_dir: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "meetcheck", "--plugins-dir", str(plugins_dir), "check", *args]
 
 
-def same_code_env() -> dict[str, str]:
+def same_code_env(**extra: str) -> dict[str, str]:
     """The environment for a meetcheck subprocess that runs the code under test: a
     relative PYTHONPATH (``PYTHONPATH=src``) would not survive another working directory."""
     import os
@@ -59,7 +59,7 @@ def same_code_env() -> dict[str, str]:
 
     here = str(Path(meetcheck.__file__).resolve().parents[1])
     rest = [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([here, *rest])}
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([here, *rest]), **extra}
 
 
 def write_profile(path: Path, body: str, extends: str | None = None) -> Path:

@@ -15,8 +15,30 @@ if TYPE_CHECKING:
     from meetcheck.participant import Participant
 
 
+def check_link(link: str) -> None:
+    """A personal link must be an http(s) URL with a host; the error shows it redacted."""
+    from urllib.parse import urlsplit
+
+    from meetcheck.redact import redact_text, redact_url
+
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 -- raises on a port out of range
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a bad port or IPv6 literal
+        ok = False
+    if not ok or any(c.isspace() or not c.isprintable() for c in link):
+        shown = redact_text(redact_url(link))
+        raise InputError(
+            f"--link {shown}: expected an http(s) URL with a host, "
+            "such as https://rsi.example.org/join/…"
+        )
+
+
 def check_participant(participant: Participant) -> None:
     """Reject flags that cannot work, before anything runs."""
+    if participant.link:
+        check_link(participant.link)
     if participant.timezone:
         from meetcheck.meeting import find_zone, unknown_zone
 
@@ -45,6 +67,7 @@ def check_and_report(
     """Validate inputs, run the checks, write the reports; returns the exit code."""
     from meetcheck.cli import log_to_stderr, plugin_warnings, plugins_of, terminate_as_interrupt
     from meetcheck.output import plan_outputs, report_options, write_reports
+    from meetcheck.readable import visible
     from meetcheck.run import load_inputs, prepare
     from meetcheck.runner import run_sync
     from meetcheck.verdict import EXIT_INCOMPLETE, EXIT_USAGE, Verdict, exit_code
@@ -84,7 +107,7 @@ def check_and_report(
     data = report.redacted(show_secrets)
     problems = write_reports(data, targets, plugins.reporters(), render_options)
     for p in problems:
-        click.echo(f"meetcheck: error: {p}", err=True)
+        click.echo(f"meetcheck: error: {visible(p)}", err=True)
     if ("text", None) not in targets:  # the verdict in one line unless the text report shows it
         click.echo(f"Verdict: {report.verdict}", err=True)
     if problems:

@@ -19,6 +19,7 @@ def profiles() -> None:
 def profiles_list(ctx: click.Context) -> None:
     """List the profiles shipped with meetcheck and its plugins."""
     from meetcheck.cli import plugin_warnings, plugins_of
+    from meetcheck.readable import visible
     from meetcheck.tomlfile import load_toml
 
     plugins = plugins_of(ctx)
@@ -26,7 +27,8 @@ def profiles_list(ctx: click.Context) -> None:
     plugin_warnings(plugins)
     for name, path in named.items():
         raw = load_toml(str(path), "profile")
-        click.echo(f"{name:<24} {raw.get('version', ''):<8} {raw.get('description', '')}")
+        line = f"{name:<24} {raw.get('version', ''):<8} {raw.get('description', '')}"
+        click.echo(visible(line))
 
 
 @profiles.command("show")
@@ -59,15 +61,15 @@ def profiles_validate(ctx: click.Context, profile_refs: tuple[str, ...]) -> None
     """Validate profiles against the installed checks (exit 2 on the first bad one)."""
     from meetcheck.cli import plugins_of
     from meetcheck.profile import load_profile
+    from meetcheck.readable import visible
 
     plugins = plugins_of(ctx)
     for ref in profile_refs:
         profile = load_profile(ref, plugins.checks(), plugins)
         unlisted = sorted(set(plugins.checks()) - set(profile.checks))
         note = f"; not mentioned (advisory): {', '.join(unlisted)}" if unlisted else ""
-        click.echo(
-            f"ok: {ref}: {profile.name} {profile.version}, {len(profile.checks)} checks{note}"
-        )
+        line = f"ok: {ref}: {profile.name} {profile.version}, {len(profile.checks)} checks{note}"
+        click.echo(visible(line))
 
 
 @hookimpl

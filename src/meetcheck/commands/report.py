@@ -28,6 +28,7 @@ def report_render(
     """Re-render a saved JSON report in another format."""
     from meetcheck.cli import plugins_of
     from meetcheck.output import plan_outputs, report_options, write_reports
+    from meetcheck.readable import visible
     from meetcheck.report.load import load_report
     from meetcheck.verdict import EXIT_USAGE
 
@@ -37,7 +38,7 @@ def report_render(
     options = report_options(report_option, plugins.reporters())
     problems = write_reports(data, targets, plugins.reporters(), options)
     for p in problems:
-        click.echo(f"meetcheck: error: {p}", err=True)
+        click.echo(f"meetcheck: error: {visible(p)}", err=True)
     ctx.exit(EXIT_USAGE if problems else 0)
 
 

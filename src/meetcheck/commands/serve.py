@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from meetcheck.hookimpl import hookimpl
-from meetcheck.redact import RedactingFilter
+from meetcheck.redact import stderr_handler
 
 
 class _LogFormatter(logging.Formatter):
@@ -30,13 +30,11 @@ class _LogFormatter(logging.Formatter):
 
 
 def _configure_logging(verbose: bool) -> logging.Handler:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LogFormatter())
-    handler.addFilter(RedactingFilter())  # the access log redacts too; this covers the rest
-    logger = logging.getLogger("meetcheck.server")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
+    """One redacting handler at the root: aiohttp's, asyncio's and aiortc's records (and
+    the tracebacks in them) pass through redaction like ours."""
+    handler = stderr_handler(_LogFormatter())
+    logging.getLogger().addHandler(handler)
+    logging.getLogger("meetcheck.server").setLevel(logging.INFO)
     if not verbose:
         logging.getLogger("meetcheck.server.sessions").setLevel(logging.WARNING)
     for noisy in ("aioice", "aiortc"):
@@ -137,7 +135,7 @@ def serve(
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         pass
     finally:
-        logging.getLogger("meetcheck.server").removeHandler(handler)
+        logging.getLogger().removeHandler(handler)
 
 
 @hookimpl

@@ -14,7 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from meetcheck.hookimpl import hookimpl
-from meetcheck.report.plain import number, show_value
+from meetcheck.report.plain import number, show_value, visible_obj
 from meetcheck.report.reporter import Reporter
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def _environment() -> jinja2.Environment:
 
 def render(data: dict[str, Any]) -> str:
     """The report as one HTML page (expects the already-redacted report dict)."""
-    return _environment().get_template("report.html.j2").render(r=data)
+    return _environment().get_template("report.html.j2").render(r=visible_obj(data))
 
 
 @hookimpl

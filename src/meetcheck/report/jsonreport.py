@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.report.plain import json_visible
 from meetcheck.report.reporter import Reporter
 
 
@@ -24,7 +25,7 @@ def _finite(obj: Any) -> Any:
 
 def render(data: dict[str, Any]) -> str:
     text = json.dumps(_finite(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
-    return text + "\n"
+    return json_visible(text) + "\n"
 
 
 @hookimpl

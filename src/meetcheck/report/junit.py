@@ -11,11 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from meetcheck.hookimpl import hookimpl
-from meetcheck.report.plain import finding_details
+from meetcheck.report.plain import finding_details, visible_obj
 from meetcheck.report.reporter import Reporter
 
-# Characters XML 1.0 cannot carry at all (ANSI escapes, NUL, ...): ElementTree would
-# write them and produce a file no parser accepts.
+# Characters XML 1.0 cannot carry at all: ElementTree would write them and produce a file
+# no parser accepts. Control characters are already shown escaped (visible_obj); this
+# catches what remains (lone surrogates, U+FFFE).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -85,6 +86,7 @@ def _testcase(suite: ET.Element, r: dict[str, Any]) -> None:
 
 def render(data: dict[str, Any]) -> str:
     """The report as a JUnit XML document with one ``meetcheck`` test suite."""
+    data = visible_obj(data)
     results = data["results"]
     n = {s: sum(1 for r in results if r["status"] == s) for s in ("FAIL", "SKIPPED")}
     errors = sum(1 for r in results if r["status"] in ("ERROR", "TIMEOUT"))

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetcheck.readable import number
+from meetcheck.readable import json_visible, number, visible, visible_obj
 
-__all__ = ["finding_details", "measurement_text", "number", "show_value", "threshold_text"]
+__all__ = [
+    "finding_details", "json_visible", "measurement_text", "number", "show_value",
+    "threshold_text", "visible", "visible_obj",
+]  # fmt: skip
 
 
 def show_value(value: Any) -> str:

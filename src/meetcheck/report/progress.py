@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.readable import visible
 from meetcheck.redact import redact_text
 
 if TYPE_CHECKING:
@@ -31,13 +32,15 @@ class Progress:
 
     def started(self, profile_name: str) -> None:
         noun = "check" if self.total == 1 else "checks"
-        self.write(f"meetcheck: running {self.total} {noun} (profile {profile_name})\n")
+        name = visible(profile_name)
+        self.write(f"meetcheck: running {self.total} {noun} (profile {name})\n")
 
     def finished(self, result: CheckResult) -> None:
         self.done += 1
         worst = [f for f in result.findings if f.status is result.status]
         msg = redact_text(worst[0].message if worst else result.reason, self.show_secrets)
         line = f"[{self.done}/{self.total}] {result.status.value:<7} {result.id}  {msg}"
+        line = visible(line)  # the message may come from a meeting file or a plugin
         if sys.stderr.isatty():
             end = "\n" if result.status.value != "PASS" else ""
             self.write("\r\x1b[2K" + line[:200] + end)

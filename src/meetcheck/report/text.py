@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from meetcheck.hookimpl import hookimpl
-from meetcheck.report.plain import finding_details
+from meetcheck.report.plain import finding_details, visible_obj
 from meetcheck.report.reporter import Reporter
 
 SYMBOL = {"PASS": "ok", "WARN": "!!", "FAIL": "XX", "ERROR": "ER", "TIMEOUT": "TO",
@@ -14,6 +14,7 @@ SYMBOL = {"PASS": "ok", "WARN": "!!", "FAIL": "XX", "ERROR": "ER", "TIMEOUT": "T
 
 
 def render(data: dict[str, Any]) -> str:
+    data = visible_obj(data)  # a meeting name or finding must not drive the terminal
     lines = [f"Verdict: {data['verdict']}" + ("  (interrupted)" if data["interrupted"] else "")]
     s = data["summary"]
     lines.append(", ".join(f"{n} {k.lower()}" for k, n in s.items() if n))
