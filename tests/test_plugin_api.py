@@ -286,3 +286,100 @@ def test_category_is_the_prefix_and_built_ins_live_in_their_family() -> None:
     )
     with pytest.raises(ValueError, match="built-in checks live in meetcheck.checks.audio"):
         validate_check_class(misplaced)
+
+
+PROFILE_PLUGIN = """
+from pathlib import Path
+
+from meetcheck import InputError, hookimpl
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def meetcheck_register_profiles(register):
+    register("acme-speaker", str(HERE / "acme-speaker.toml"))
+    register("un-rsi-speaker", str(HERE / "acme-speaker.toml"))  # taken: refused
+
+
+@hookimpl
+def meetcheck_configure_profile(profile, source):
+    cpu = profile.setdefault("checks", {}).setdefault("system.cpu", {})
+    cpu["required"] = False  # this organisation never fails a speaker on CPU
+    if profile.get("name") == "break-me":
+        cpu["timeout"] = -1  # validated like the file itself
+
+
+def room(table, where):
+    if not isinstance(table.get("number"), int):
+        raise InputError(f"{where}.number: expected the room number")
+    return {"number": table["number"]}
+
+
+@hookimpl
+def meetcheck_register_plugin_tables(register):
+    register("acme", room)
+"""
+
+
+@pytest.fixture
+def acme_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "acmeprofiles.py").write_text(textwrap.dedent(PROFILE_PLUGIN))
+    (plugins / "acme-speaker.toml").write_text(
+        'extends = "un-rsi-speaker"\nname = "acme-speaker"\nversion = "1"\n\n'
+        "[plugins.acme]\nnumber = 7\n"
+    )
+    yield tmp_path
+    import sys
+
+    sys.modules.pop("meetcheck_plugins.acmeprofiles", None)
+
+
+def test_a_plugin_names_a_profile_and_configures_every_profile(acme_profiles: Path) -> None:
+    listed = invoke("profiles", "list")
+    assert any(line.startswith("acme-speaker ") for line in listed.stdout.splitlines())
+    assert (
+        "plugin 'acmeprofiles' failed in meetcheck_register_profiles: ValueError: profile "
+        "'un-rsi-speaker' is already defined"
+    ) in listed.stderr
+    shown = json.loads(invoke("profiles", "show", "acme-speaker", "--json").stdout)
+    assert shown["resolved_from"] == ["acme-speaker", "un-rsi-speaker"]
+    assert shown["checks"]["system.cpu"]["required"] is False  # configure_profile's change
+    assert shown["plugins"]["acme"] == {"number": 7}
+
+    plugins = Plugins()
+    from meetcheck.profile import load_profile
+
+    profile = load_profile("acme-speaker", plugins.checks(), plugins)
+    assert profile.plugins == {"acme": {"number": 7}}  # what checks see as ctx.profile.plugins
+    assert profile.checks["system.cpu"].required is False
+
+
+def test_what_configure_profile_changes_is_validated(acme_profiles: Path) -> None:
+    (acme_profiles / "broken.toml").write_text('name = "break-me"\nversion = "1"\n')
+    result = invoke("profiles", "validate", "broken.toml")
+    assert result.exit_code == 2
+    assert 'checks."system.cpu".timeout: must be greater than 0' in result.stderr
+
+
+def test_plugin_tables_in_meeting_files(acme_profiles: Path) -> None:
+    meeting = acme_profiles / "meeting.toml"
+    meeting.write_text('name = "m"\n[plugins.acme]\nnumber = "seven"\n')
+    bad = invoke("check", "-q", "--only", "system.os", "--meeting", str(meeting))
+    assert bad.exit_code == 2
+    assert bad.stderr.strip().endswith(
+        "meeting.toml: plugins.acme.number: expected the room number"
+    )
+    meeting.write_text('name = "m"\n[plugins.other]\nx = 1\n')
+    unclaimed = invoke("check", "-q", "--only", "system.os", "--meeting", str(meeting))
+    assert unclaimed.exit_code == 2
+    assert "plugins.other: no installed plugin reads this table (plugin tables: acme" in (
+        unclaimed.stderr
+    )
+    meeting.write_text('name = "m"\n[plugins.acme]\nnumber = 7\n')
+    from meetcheck.meeting import load_meeting
+
+    assert load_meeting(str(meeting), Plugins().plugin_tables()).plugins == {"acme": {"number": 7}}

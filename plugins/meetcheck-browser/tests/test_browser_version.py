@@ -32,7 +32,7 @@ from meetcheck_browser import (
 )
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
-EXAMPLE_PROFILE = PLUGIN_DIR / "profiles" / "un-rsi-speaker-browser.toml"
+EXAMPLE_PROFILE = PLUGIN_DIR / "src" / "meetcheck_browser" / "profiles" / "un-rsi-speaker-browser.toml"
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="fake browsers are shell scripts")
 
@@ -249,10 +249,10 @@ def test_installed_plugin_is_listed_by_meetcheck(bin_dir, tmp_path):
 
 
 def test_example_profile_decides_the_verdict(bin_dir, tmp_path):
-    """The README's profile, end to end: an old Chromium makes the speaker NOT READY."""
+    """The plugin's named profile, end to end: an old Chromium makes the speaker NOT READY."""
     write_browser(bin_dir, "chromium", "Chromium 140.0.7339.80")
     report = tmp_path / "report.json"
-    args = ["check", "-q", "--profile", str(EXAMPLE_PROFILE), "--only", "browser.version"]
+    args = ["check", "-q", "--profile", "un-rsi-speaker-browser", "--only", "browser.version"]
     proc = _cli([*args, "--format", "json", "-o", str(report)], bin_dir, tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -266,3 +266,48 @@ def test_example_profile_decides_the_verdict(bin_dir, tmp_path):
     proc = _cli([*args, "--format", "json", "-o", str(report)], bin_dir, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(report.read_text())["verdict"] == "READY"
+
+
+def test_the_named_profile_is_listed_and_found_by_name(bin_dir, tmp_path):
+    listed = _cli(["profiles", "list"], bin_dir, tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert any(line.startswith("un-rsi-speaker-browser ") for line in listed.stdout.splitlines())
+    shown = _cli(["profiles", "show", "un-rsi-speaker-browser", "--json"], bin_dir, tmp_path)
+    assert json.loads(shown.stdout)["resolved_from"] == ["un-rsi-speaker-browser", "un-rsi-speaker"]
+
+
+def test_the_browser_option_adds_an_executable(bin_dir, tmp_path):
+    """``--browser PATH`` (meetcheck_add_options) checks a browser that is not on PATH."""
+    elsewhere = write_browser(tmp_path / "opt", "my-chrome", "Google Chrome 156.0.8078.108")
+    report = tmp_path / "report.json"
+    args = ["check", "-q", "--only", "browser.version", "--browser", str(elsewhere)]
+    proc = _cli([*args, "--format", "json", "-o", str(report)], bin_dir, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (result,) = json.loads(report.read_text())["results"]
+    measured = {m["name"]: m["value"] for m in result["findings"][0]["measurements"]}
+    assert measured["major_version"] == 156 and measured["path"] == str(elsewhere)
+    helped = _cli(["check", "--help"], bin_dir, tmp_path)
+    assert "--browser PATH" in helped.stdout
+
+
+def test_the_meeting_file_sets_the_platform_minimum(bin_dir, tmp_path):
+    """``[plugins.browser] min_major`` in a meeting file (meetcheck_register_plugin_tables)."""
+    write_browser(bin_dir, "chromium", "Chromium 140.0.7339.80")
+    meeting = tmp_path / "meeting.toml"
+    meeting.write_text('name = "Plenary"\n\n[plugins.browser]\nmin_major = 150\n')
+    report = tmp_path / "report.json"
+    args = ["check", "-q", "--only", "browser.version", "--meeting", str(meeting)]
+    proc = _cli([*args, "--format", "json", "-o", str(report)], bin_dir, tmp_path)
+    (result,) = json.loads(report.read_text())["results"]
+    assert result["status"] == "FAIL", proc.stderr
+    assert result["findings"][0]["threshold"]["source"] == "meeting file [plugins.browser]"
+
+    meeting.write_text('name = "Plenary"\n\n[plugins.browser]\nmin_major = "new"\n')
+    proc = _cli(args, bin_dir, tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().endswith(
+        "plugins.browser.min_major: expected a whole number, got 'new'"
+    ), proc.stderr
+    meeting.write_text('name = "Plenary"\n\n[plugins.browser]\nmax_major = 1\n')
+    proc = _cli(args, bin_dir, tmp_path)
+    assert proc.returncode == 2 and "plugins.browser.max_major: unknown key" in proc.stderr
