@@ -36,7 +36,12 @@ def test_signal_writes_partial_report(status_plugins, tmp_path, sig):
         str(out_html),
     )
     proc = subprocess.Popen(
-        cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path
+        cmd,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=same_code_env(),
     )
     deadline = time.monotonic() + 20
     seen = ""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import threading
-import time
 from collections.abc import Callable, Iterator
 
 Route = Callable[[http.server.BaseHTTPRequestHandler], None]
@@ -53,7 +52,8 @@ def drip(text: str, every: float) -> Route:
                 h.wfile.flush()
             except OSError:  # the client gave up
                 return
-            time.sleep(every)
+            if h.server.stopping.wait(every):  # type: ignore[attr-defined]
+                return  # the test is over: no thread outlives it
 
     return send
 
@@ -96,9 +96,11 @@ def serve(routes: dict[str, Route]) -> Iterator[str]:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    server.stopping = threading.Event()  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
+        server.stopping.set()  # type: ignore[attr-defined]
         server.shutdown()
         server.server_close()
