@@ -21,6 +21,7 @@ Assert with :func:`assert_status` and :func:`measurement`.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -41,9 +42,15 @@ from meetcheck.runner import Runner
 
 
 def make_meeting(raw: dict[str, Any], source: str = "<test meeting>") -> Meeting:
-    """A meeting from a dict in meeting-file form (validated like the file)."""
+    """A meeting from a dict in meeting-file form (validated like the file; a
+    ``[plugins.NAME]`` table is read by the installed plugin that claims it)."""
     data = {"name": "Test meeting", **raw}
-    return parse_meeting(data, source)
+    return parse_meeting(data, source, tables=_installed_tables() if "plugins" in data else None)
+
+
+@functools.cache
+def _installed_tables() -> dict[str, Any]:
+    return Plugins(use_default_dir=False).plugin_tables()
 
 
 def _given(results: Mapping[str, CheckResult | Status | str] | None) -> dict[str, CheckResult]:

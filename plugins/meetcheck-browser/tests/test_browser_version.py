@@ -32,7 +32,9 @@ from meetcheck_browser import (
 )
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
-EXAMPLE_PROFILE = PLUGIN_DIR / "src" / "meetcheck_browser" / "profiles" / "un-rsi-speaker-browser.toml"
+EXAMPLE_PROFILE = (
+    PLUGIN_DIR / "src" / "meetcheck_browser" / "profiles" / "un-rsi-speaker-browser.toml"
+)
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="fake browsers are shell scripts")
 
@@ -311,3 +313,10 @@ def test_the_meeting_file_sets_the_platform_minimum(bin_dir, tmp_path):
     meeting.write_text('name = "Plenary"\n\n[plugins.browser]\nmax_major = 1\n')
     proc = _cli(args, bin_dir, tmp_path)
     assert proc.returncode == 2 and "plugins.browser.max_major: unknown key" in proc.stderr
+
+
+def test_the_kit_reads_the_plugin_table(run_check, browser):
+    browser("chromium", "Chromium 140.0.7339.80")
+    result = run_check(BrowserVersion, meeting={"plugins": {"browser": {"min_major": 150}}})
+    assert_status(result, "FAIL")
+    assert result.findings[0].message == "Chromium 140.0.7339.80 is older than version 150"
