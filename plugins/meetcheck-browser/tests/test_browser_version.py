@@ -32,9 +32,6 @@ from meetcheck_browser import (
 )
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
-EXAMPLE_PROFILE = (
-    PLUGIN_DIR / "src" / "meetcheck_browser" / "profiles" / "un-rsi-speaker-browser.toml"
-)
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="fake browsers are shell scripts")
 
