@@ -22,8 +22,8 @@ from meetcheck.server.channels import (
     ProgrammeClock,
     probe_source,
 )
-from meetcheck.server.client import WhepClient
 from meetcheck.server.config import ChannelConfig, ServerConfig
+from meetcheck.webrtc.client import WhepClient
 
 
 def write_wav(path: Path, freq: float, seconds: float, rate: int, channels: int = 1) -> Path:

@@ -14,9 +14,9 @@ import requests
 from conftest import run_async as run
 
 from meetcheck.server.app import serve_in_thread
-from meetcheck.server.client import EchoClient, EndpointError, tone
 from meetcheck.server.config import ServerConfig
 from meetcheck.server.echo import BINARY_TRAILER, echo_reply
+from meetcheck.webrtc.client import EchoClient, EndpointError, tone
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_echo_refuses_offers_it_cannot_echo(server):
     async def recvonly_offer():
         from aiortc import RTCConfiguration, RTCPeerConnection
 
-        from meetcheck.server import loopback
+        from meetcheck.webrtc import loopback
 
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         pc.addTransceiver("audio", direction="recvonly")

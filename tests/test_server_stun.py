@@ -17,7 +17,7 @@ from conftest import run_async as run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meetcheck.server.stun import (
+from meetcheck.webrtc.stun import (
     MAGIC_COOKIE,
     StunClass,
     StunDecodeError,

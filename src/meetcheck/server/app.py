@@ -521,7 +521,7 @@ class MeetingServer:
         assert self.state is not None
         if not cfg.stun:
             return
-        from meetcheck.server.stun import start_stun_server
+        from meetcheck.webrtc.stun import start_stun_server
 
         host = "127.0.0.1" if cfg.host.lower() == "localhost" else cfg.host
         try:

@@ -203,7 +203,7 @@ class ServerConfig:
         """The ICE host addresses the server offers (None: every interface)."""
         if self.ice_addresses:
             return tuple(self.ice_addresses)
-        from meetcheck.server.loopback import addresses_for_host
+        from meetcheck.webrtc.loopback import addresses_for_host
 
         return addresses_for_host(self.host)
 

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from aiohttp import web
 
-from meetcheck.server import loopback
 from meetcheck.server.sessions import Full, Session
+from meetcheck.webrtc import loopback
 
 if TYPE_CHECKING:
     from meetcheck.server.app import ServerState

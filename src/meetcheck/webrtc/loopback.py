@@ -29,7 +29,7 @@ How to use it
   binds a loopback host, unrestricted otherwise).
 * Client side (tests, checks against a loopback meeting)::
 
-      from meetcheck.server import loopback
+      from meetcheck.webrtc import loopback
       with loopback.host_addresses(loopback.addresses_for_url(meeting_url)):
           await pc.setLocalDescription(await pc.createOffer())
 

@@ -2,7 +2,7 @@
 
 Used by the tests, the benchmarks and (later) the channel and network checks. They talk
 to any WHEP/WHIP-style server, not only ours. When the target is a loopback URL, host
-candidates are restricted to loopback (:mod:`meetcheck.server.loopback`), and no public
+candidates are restricted to loopback (:mod:`meetcheck.webrtc.loopback`), and no public
 STUN server is ever used: ``ice_servers`` defaults to none.
 """
 
@@ -26,7 +26,7 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from meetcheck.server import loopback
+from meetcheck.webrtc import loopback
 
 SAMPLE_RATE = 48000
 FRAME = 960
