@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from meetcheck.errors import InputError
+from meetcheck.media.frames import FRAME_SAMPLES as FRAME
 from meetcheck.server.app import serve_in_thread
 from meetcheck.server.channels import (
-    FRAME,
     ArrayLoopReader,
     ChannelSource,
     FileLoopReader,

@@ -78,6 +78,7 @@ from meetcheck.errors import InputError
 from meetcheck.meeting import CHANNEL_CODE, parse_meeting
 from meetcheck.participant import ROLES
 from meetcheck.tomlfile import Validator, is_number, load_toml
+from meetcheck.webrtc.loopback import addresses_for_host
 
 DEFAULT_CHANNELS: tuple[tuple[str, str], ...] = (
     ("floor", "Floor"),
@@ -203,8 +204,6 @@ class ServerConfig:
         """The ICE host addresses the server offers (None: every interface)."""
         if self.ice_addresses:
             return tuple(self.ice_addresses)
-        from meetcheck.webrtc.loopback import addresses_for_host
-
         return addresses_for_host(self.host)
 
     def with_overrides(self, **overrides: Any) -> ServerConfig:
