@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import struct
 import time
 
 import aiohttp
@@ -12,13 +11,11 @@ import numpy as np
 import pytest
 import requests
 from conftest import run_async as run
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from meetcheck.server.app import serve_in_thread
 from meetcheck.server.config import ServerConfig
 from meetcheck.webrtc.client import EchoClient, EndpointError, tone
-from meetcheck.webrtc.echo_wire import BINARY_TRAILER, echo_reply, read_binary_reply
+from meetcheck.webrtc.echo_wire import BINARY_TRAILER, read_binary_reply
 
 
 @pytest.fixture(scope="module")
@@ -109,29 +106,6 @@ def test_data_channel_only_echo_and_binary_probes(server):
     assert abs(rx - time.time()) < 5 and seq in (1, 2)
     assert json.loads(text)["echo"] == "plain text"
     assert wait_zero(server) == 0
-
-
-def test_echo_reply_format():
-    assert json.loads(echo_reply('{"seq": 3}', 7, 12.5)) == {
-        "seq": 3,
-        "server_rx": 12.5,
-        "server_seq": 7,
-    }
-    assert json.loads(echo_reply("[1]", 1, 1.0))["echo"] == "[1]"
-    assert echo_reply(b"ab", 2, 1.0) == b"ab" + struct.pack(">dI", 1.0, 2)
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.binary(max_size=64), st.integers(0, 2**32 - 1), st.floats(allow_nan=False))
-def test_binary_echo_replies_read_back(message, seq, rx):
-    reply = echo_reply(message, seq, rx)
-    assert isinstance(reply, bytes)
-    assert read_binary_reply(reply) == (message, rx, seq)
-
-
-def test_a_reply_shorter_than_the_trailer_is_refused():
-    with pytest.raises(ValueError, match="at least 12 bytes"):
-        read_binary_reply(b"x" * (BINARY_TRAILER.size - 1))
 
 
 def test_echo_refuses_offers_it_cannot_echo(server):
