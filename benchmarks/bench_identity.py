@@ -21,13 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from meetcheck.media import identity as ident
+from meetcheck.media.frames import FRAME_SAMPLES, SAMPLE_RATE
 from meetcheck.media.identity import IdentityDecoder, IdentityEncoder, mark_offset_s
 from meetcheck.media.levels import active_level_dbfs, rms_dbfs
 from meetcheck.media.opus import aiortc_roundtrip, opus_roundtrip
 from meetcheck.media.programme import generate_programme
 
-SR = 48000
-FRAME = 960
+SR = SAMPLE_RATE
+FRAME = FRAME_SAMPLES
 UN = ["floor", "ar", "zh", "en", "fr", "ru", "es"]
 
 

@@ -32,7 +32,7 @@ import time
 
 import requests
 
-from meetcheck.server.client import WhepClient
+from meetcheck.webrtc.client import WhepClient
 
 CHANNELS = ["floor", "ar", "zh", "en", "fr", "ru", "es"]
 

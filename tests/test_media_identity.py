@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from meetcheck.media.frames import FRAME_SAMPLES
 from meetcheck.media.identity import (
     MARK_PERIOD_S,
     N_BITS,
@@ -27,7 +28,7 @@ from meetcheck.media.opus import aiortc_roundtrip, opus_roundtrip
 from meetcheck.media.programme import generate_programme
 
 SR = SAMPLE_RATE
-FRAME = 960  # 20 ms, as the server sends
+FRAME = FRAME_SAMPLES  # 20 ms, as the server sends
 UN = ["floor", "ar", "zh", "en", "fr", "ru", "es"]
 PROGRAMME_S = 16.0
 _cache: dict[tuple[str, str], np.ndarray] = {}

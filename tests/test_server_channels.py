@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 
 from meetcheck.errors import InputError
+from meetcheck.media.frames import FRAME_SAMPLES as FRAME
 from meetcheck.server.app import serve_in_thread
 from meetcheck.server.channels import (
-    FRAME,
     ArrayLoopReader,
     ChannelSource,
     FileLoopReader,
     ProgrammeClock,
     probe_source,
 )
-from meetcheck.server.client import WhepClient
 from meetcheck.server.config import ChannelConfig, ServerConfig
+from meetcheck.webrtc.client import WhepClient
 
 
 def write_wav(path: Path, freq: float, seconds: float, rate: int, channels: int = 1) -> Path:

@@ -212,8 +212,8 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_tls(tmp_path):
     from meetcheck.server.app import serve_in_thread
-    from meetcheck.server.client import WhepClient
     from meetcheck.server.config import ServerConfig
+    from meetcheck.webrtc.client import WhepClient
 
     cert, key = _self_signed(tmp_path)
     cfg = ServerConfig(cert=str(cert), key=str(key), programme_seconds=2)

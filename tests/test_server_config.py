@@ -120,6 +120,10 @@ participants = [{ name = "A. Delegate", email = "a@example.org", role = "alterna
             "[meeting]\nsessions = [{start = 2020-11-25T12:00:00, end = 2020-11-25T10:00:00}]\n",
             "meeting.sessions.0.end",
         ),
+        (  # naive times are on the meeting's time zone, Europe/Zurich by default
+            "[meeting]\nsessions = [{start = 2020-11-25T10:00:00Z, end = 2020-11-25T10:30:00}]\n",
+            "meeting.sessions.0.end: ends (2020-11-25T10:30:00+01:00) before",
+        ),
         (
             '[meeting]\nice_servers = [{urls = ["turn:127.0.0.1:3478"]}]\n',
             "meeting.ice_servers.0.username: missing",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import struct
 import time
 
 import aiohttp
@@ -14,9 +13,9 @@ import requests
 from support.helpers import run_async as run
 
 from meetcheck.server.app import serve_in_thread
-from meetcheck.server.client import EchoClient, EndpointError, tone
 from meetcheck.server.config import ServerConfig
-from meetcheck.server.echo import BINARY_TRAILER, echo_reply
+from meetcheck.webrtc.client import EchoClient, EndpointError, tone
+from meetcheck.webrtc.echo_wire import BINARY_TRAILER, read_binary_reply
 
 
 @pytest.fixture(scope="module")
@@ -102,28 +101,18 @@ def test_data_channel_only_echo_and_binary_probes(server):
     messages = run(main())
     binary = next(m for m in messages if isinstance(m, bytes))
     text = next(m for m in messages if isinstance(m, str))
-    assert binary.startswith(b"\x01\x02probe") and len(binary) == 7 + BINARY_TRAILER.size
-    rx, seq = BINARY_TRAILER.unpack(binary[-BINARY_TRAILER.size :])
+    sent, rx, seq = read_binary_reply(binary)
+    assert sent == b"\x01\x02probe" and len(binary) == 7 + BINARY_TRAILER.size
     assert abs(rx - time.time()) < 5 and seq in (1, 2)
     assert json.loads(text)["echo"] == "plain text"
     assert wait_zero(server) == 0
-
-
-def test_echo_reply_format():
-    assert json.loads(echo_reply('{"seq": 3}', 7, 12.5)) == {
-        "seq": 3,
-        "server_rx": 12.5,
-        "server_seq": 7,
-    }
-    assert json.loads(echo_reply("[1]", 1, 1.0))["echo"] == "[1]"
-    assert echo_reply(b"ab", 2, 1.0) == b"ab" + struct.pack(">dI", 1.0, 2)
 
 
 def test_echo_refuses_offers_it_cannot_echo(server):
     async def recvonly_offer():
         from aiortc import RTCConfiguration, RTCPeerConnection
 
-        from meetcheck.server import loopback
+        from meetcheck.webrtc import loopback
 
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         pc.addTransceiver("audio", direction="recvonly")

@@ -5,7 +5,7 @@ import asyncio
 import requests
 
 from meetcheck.server.app import serve_in_thread
-from meetcheck.server.stun import stun_binding
+from meetcheck.webrtc.stun import stun_binding
 
 
 def test_health_counts_stun_answers_and_throughput_bytes():

@@ -8,7 +8,7 @@ import aioice.ice
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 
-from meetcheck.server import loopback
+from meetcheck.webrtc import loopback
 
 
 async def _offer_addresses() -> list[str]:

@@ -17,17 +17,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.helpers import run_async as run
 
-from meetcheck.server.stun import (
+from meetcheck.server.stun import StunServer, start_stun_server
+from meetcheck.webrtc.stun import (
     MAGIC_COOKIE,
     StunClass,
     StunDecodeError,
-    StunServer,
     StunTimeout,
     decode_message,
     encode_message,
     message_type,
     split_type,
-    start_stun_server,
     stun_binding,
 )
 

@@ -1,7 +1,7 @@
 """The WHEP channels, for real: aiortc players against the server on 127.0.0.1.
 
 Every peer connection here gathers host candidates on 127.0.0.1 only (server and players,
-see meetcheck.server.loopback), and no ICE server is configured on either side.
+see meetcheck.webrtc.loopback), and no ICE server is configured on either side.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from support.helpers import run_async as run
 from meetcheck.media.identity import IdentityDecoder, mark_offset_s
 from meetcheck.meeting import load_meeting, parse_meeting
 from meetcheck.server.app import MEETING_PATH, serve_in_thread
-from meetcheck.server.client import EndpointError, WhepClient
 from meetcheck.server.config import ChannelConfig, ServerConfig
+from meetcheck.webrtc.client import EndpointError, WhepClient
 
 TOKEN = "test-bearer-token-0123456789"
 
@@ -67,7 +67,7 @@ async def _offer(kind: str = "audio", strip_candidates: bool = False) -> str:
     """A real aiortc offer (its peer connection is closed again at once)."""
     from aiortc import RTCConfiguration, RTCPeerConnection
 
-    from meetcheck.server import loopback
+    from meetcheck.webrtc import loopback
 
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTransceiver(kind, direction="recvonly")
@@ -205,7 +205,7 @@ def test_video_and_audio_offer_gets_audio_only(server):
     async def main():
         from aiortc import RTCConfiguration, RTCPeerConnection
 
-        from meetcheck.server import loopback
+        from meetcheck.webrtc import loopback
 
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         pc.addTransceiver("audio", direction="recvonly")
@@ -462,7 +462,7 @@ async def _sendrecv_offer() -> str:
     """A real aiortc sendrecv audio offer, the kind the echo endpoint accepts."""
     from aiortc import RTCConfiguration, RTCPeerConnection
 
-    from meetcheck.server import loopback
+    from meetcheck.webrtc import loopback
 
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTransceiver("audio", direction="sendrecv")

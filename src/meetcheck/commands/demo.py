@@ -23,14 +23,15 @@ def write_demo_audio(path: Path, seconds: float = DEMO_SECONDS) -> Path:
 
     import numpy as np
 
+    from meetcheck.media.frames import SAMPLE_RATE
     from meetcheck.media.programme import generate_programme
 
-    pcm = generate_programme("en", seconds, 48000, seed=7)
+    pcm = generate_programme("en", seconds, SAMPLE_RATE, seed=7)
     data = (np.clip(pcm, -1, 1) * 32767).astype("<i2").tobytes()
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
-        w.setframerate(48000)
+        w.setframerate(SAMPLE_RATE)
         w.writeframes(data)
     return path
 

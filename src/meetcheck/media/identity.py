@@ -49,7 +49,8 @@ from functools import cache
 
 import numpy as np
 
-SAMPLE_RATE = 48000
+from meetcheck.media.frames import SAMPLE_RATE
+
 MARK_PERIOD_S: float = 2.0
 SLOT_S = 0.08
 SLOTS_PER_FRAME = 25

@@ -7,14 +7,12 @@ places decoded frames by their RTP timestamp) or simply missing (one that concat
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Literal
 
 import av
 import numpy as np
 
-SAMPLE_RATE = 48000
-FRAME_SAMPLES = 960  # 20 ms, as WebRTC sends Opus
+from meetcheck.media.frames import FRAME_SAMPLES, SAMPLE_RATE, TIME_BASE
 
 
 def _to_s16(pcm: np.ndarray) -> np.ndarray:
@@ -43,7 +41,7 @@ def opus_roundtrip(
     enc.sample_rate = SAMPLE_RATE
     enc.layout = layout
     enc.format = "s16"
-    enc.time_base = Fraction(1, SAMPLE_RATE)
+    enc.time_base = TIME_BASE
     if bitrate is not None:
         enc.bit_rate = bitrate
     enc.options = {"application": application, "frame_duration": "20"}
@@ -73,7 +71,7 @@ def opus_roundtrip(
         frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout=layout)
         frame.sample_rate = SAMPLE_RATE
         frame.pts = i
-        frame.time_base = Fraction(1, SAMPLE_RATE)
+        frame.time_base = TIME_BASE
         packets.extend(enc.encode(frame))
     packets.extend(enc.encode(None))
     for packet in packets:
@@ -111,7 +109,7 @@ def aiortc_roundtrip(
         )
         frame.sample_rate = SAMPLE_RATE
         frame.pts = i
-        frame.time_base = Fraction(1, SAMPLE_RATE)
+        frame.time_base = TIME_BASE
         payloads, timestamp = enc.encode(frame)
         for payload in payloads:
             if loss > 0 and rng.random() < loss:

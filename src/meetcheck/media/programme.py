@@ -22,9 +22,9 @@ import zlib
 
 import numpy as np
 
+from meetcheck.media.frames import SAMPLE_RATE
 from meetcheck.media.levels import active_level_dbfs
 
-SAMPLE_RATE = 48000
 TARGET_ACTIVE_DBFS = -26.0
 
 # (F1, F2, F3, F4) in Hz for an adult male vocal tract, scaled per voice.

@@ -35,7 +35,6 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,13 +42,16 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from meetcheck import __version__
+from meetcheck.aio import cancel_and_wait
 from meetcheck.errors import InputError
+from meetcheck.media.frames import SAMPLE_RATE
 from meetcheck.redact import redact_text
 from meetcheck.server import echo, whep
 from meetcheck.server.channels import ChannelSet
 from meetcheck.server.config import ServerConfig
+from meetcheck.server.problems import Problem
 from meetcheck.server.sessions import SessionRegistry
-from meetcheck.server.whep import Problem
+from meetcheck.server.state import STATE, ServerState
 
 log = logging.getLogger("meetcheck.server")
 access_log = logging.getLogger("meetcheck.server.access")
@@ -58,48 +60,6 @@ MEETING_PATH = "/.well-known/meetcheck/meeting.toml"
 EXPOSE_HEADERS = "Location, ETag, Link, Accept-Post, Retry-After"
 ALLOW_HEADERS = "Authorization, Content-Type, If-Match"
 ALLOW_METHODS = "OPTIONS, GET, HEAD, POST, DELETE, PATCH"
-
-
-@dataclass
-class ServerState:
-    """What the handlers share: config, sessions, channels and what start() learned."""
-
-    config: ServerConfig
-    registry: SessionRegistry
-    channels: ChannelSet
-    started: float = field(default_factory=time.monotonic)
-    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    base_url: str = ""  # set by MeetingServer once bound
-    stun_port: int | None = None
-    stun_counters: Any = None  # the STUN responder's StunCounters, once it listens
-    stun_host: str = ""
-    throughput: Any = None  # ThroughputStats of the throughput endpoint
-    links: Any = None  # (signer, roster) of the personal links
-    ice_addresses: tuple[str, ...] | None = None
-
-    @property
-    def path_prefix(self) -> str:
-        """The path of ``public_url`` (a server behind a reverse proxy under /x)."""
-        return urlsplit(self.config.public_url).path.rstrip("/") if self.config.public_url else ""
-
-    def base_for(self, request: web.Request | None = None) -> str:
-        if self.config.public_url:
-            return self.config.public_url.rstrip("/")
-        if self.base_url:
-            return self.base_url
-        assert request is not None
-        return f"{request.scheme}://{request.host}"
-
-    def stun_url(self, base: str = "") -> str:
-        if self.stun_port is None:
-            return ""
-        host = self.stun_host or (urlsplit(base or self.base_url).hostname or "127.0.0.1")
-        if ":" in host:
-            host = f"[{host}]"
-        return f"stun:{host}:{self.stun_port}"
-
-
-STATE = web.AppKey("meetcheck_server_state", ServerState)
 
 
 # -- middleware, CORS, access log ------------------------------------------------------
@@ -217,7 +177,7 @@ def meeting_document(state: ServerState, base: str, include_tokens: bool) -> dic
         "identity_channels": [
             s.code for s in state.channels.sources.values() if s.identity_enabled
         ],
-        "sample_rate": 48000,
+        "sample_rate": SAMPLE_RATE,
         "tokens_included": bool(token),
     }
     return doc
@@ -553,13 +513,8 @@ class MeetingServer:
 
     async def stop(self) -> None:
         """Close every session and peer connection, the STUN responder and the site."""
-        if self._warmup is not None:
-            self._warmup.cancel()
-            try:
-                await self._warmup
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._warmup = None
+        await cancel_and_wait(self._warmup)
+        self._warmup = None
         if self.state is not None:
             await self.state.registry.close_all("shutdown")
         if self._stun is not None:

@@ -29,21 +29,19 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from fractions import Fraction
 from typing import Any
 
 import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from meetcheck.aio import cancel_and_wait
 from meetcheck.errors import InputError
+from meetcheck.media.frames import FRAME_SAMPLES, SAMPLE_RATE, TIME_BASE
 
 log = logging.getLogger("meetcheck.server.channels")
 
-SAMPLE_RATE = 48000
-FRAME = 960  # 20 ms
-TIME_BASE = Fraction(1, SAMPLE_RATE)
-BLOCK = FRAME * 10  # read/mark ahead in 200 ms blocks, off the event loop
+BLOCK = FRAME_SAMPLES * 10  # read/mark ahead in 200 ms blocks, off the event loop
 MAX_LAG = 0.25  # seconds behind schedule before a source skips ahead
 LISTENER_QUEUE = 10  # packets (200 ms) a slow listener may fall behind before dropping
 LINGER = 2.0  # seconds a source keeps running after its last listener left
@@ -188,7 +186,7 @@ def probe_source(path: str, what: str = "source") -> None:
     try:
         reader = FileLoopReader(path)
         try:
-            reader.read(FRAME)
+            reader.read(FRAME_SAMPLES)
         finally:
             reader.close()
     except (ValueError, av.error.FFmpegError, OSError) as exc:
@@ -208,7 +206,7 @@ class ProgrammeClock:
     def frame_now(self) -> int:
         """The start sample of the next whole frame."""
         samples = (self.now() - self.epoch) * SAMPLE_RATE
-        return int(-(-samples // FRAME)) * FRAME
+        return int(-(-samples // FRAME_SAMPLES)) * FRAME_SAMPLES
 
     def time_of(self, sample: int) -> float:
         return self.epoch + sample / SAMPLE_RATE
@@ -410,11 +408,11 @@ class ChannelSource:
                 if ahead is None and offset >= len(block) // 2:
                     # Read and mark the next 200 ms while this one plays.
                     ahead = loop.run_in_executor(None, self._block, reader, block_start + BLOCK)
-                for packet in encoder.encode(block[offset : offset + FRAME], sample):
+                for packet in encoder.encode(block[offset : offset + FRAME_SAMPLES], sample):
                     for track in list(self.listeners):
                         track.push(packet)
                 self.frames += 1
-                sample += FRAME
+                sample += FRAME_SAMPLES
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -428,13 +426,8 @@ class ChannelSource:
     async def close(self) -> None:
         for track in list(self.listeners):
             track.stop()
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -74,10 +74,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from meetcheck.errors import InputError
 from meetcheck.meeting import CHANNEL_CODE, parse_meeting
 from meetcheck.participant import ROLES
 from meetcheck.tomlfile import Validator, is_number, load_toml
+from meetcheck.webrtc.loopback import addresses_for_host
 
 DEFAULT_CHANNELS: tuple[tuple[str, str], ...] = (
     ("floor", "Floor"),
@@ -203,8 +203,6 @@ class ServerConfig:
         """The ICE host addresses the server offers (None: every interface)."""
         if self.ice_addresses:
             return tuple(self.ice_addresses)
-        from meetcheck.server.loopback import addresses_for_host
-
         return addresses_for_host(self.host)
 
     def with_overrides(self, **overrides: Any) -> ServerConfig:
@@ -430,10 +428,12 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
         cfg.meeting_name = _str(v, ("meeting", "name"), m["name"])
     if "hosts" in m:
         cfg.hosts = _strings(v, ("meeting", "hosts"), m["hosts"])
-    # The rest is a meeting file's own keys: validate them as a meeting file does.
-    fragment = {k: m[k] for k in ("timezone", "sessions", "ice_servers") if k in m}
-    parse_meeting({"name": cfg.meeting_name, **fragment}, source, prefix=("meeting",))
+    # The rest is a meeting file's own keys: validate them as a meeting file does, on the
+    # time zone the printed file will name (this server's default when none is given).
     cfg.timezone = m.get("timezone", cfg.timezone)
+    fragment = {k: m[k] for k in ("sessions", "ice_servers") if k in m}
+    meeting = {"name": cfg.meeting_name, "timezone": cfg.timezone, **fragment}
+    parse_meeting(meeting, source, prefix=("meeting",))
     cfg.sessions = [dict(x) for x in m.get("sessions", [])]
     cfg.ice_servers = [dict(x) for x in m.get("ice_servers", [])]
 
@@ -463,28 +463,7 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
             cfg.participants.append(ParticipantConfig(**values))
 
     cfg.check()
-    # The meeting file this config prints must itself be valid: check it now, not later.
-    _check_meeting_parts(cfg)
     return cfg
-
-
-def _check_meeting_parts(cfg: ServerConfig) -> None:
-    from meetcheck.meeting import parse_meeting
-
-    raw: dict[str, Any] = {"name": cfg.meeting_name, "timezone": cfg.timezone}
-    if cfg.sessions:
-        raw["sessions"] = cfg.sessions
-    if cfg.ice_servers:
-        raw["ice_servers"] = cfg.ice_servers
-    try:
-        parse_meeting(raw, cfg.source)
-    except InputError as exc:
-        # parse_meeting names keys from the meeting file's top level; say where they live.
-        msg = str(exc)
-        prefix = f"{Validator(cfg.source).source}: "
-        if msg.startswith(prefix):
-            msg = prefix + "meeting." + msg[len(prefix) :]
-        raise InputError(msg) from None
 
 
 def load_server_config(path: str | None = None, **overrides: Any) -> ServerConfig:

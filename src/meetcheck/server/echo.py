@@ -7,41 +7,25 @@ section and/or a data channel answers ``201 Created`` with the answer and a ``Lo
 Audio: whatever the caller sends is decoded and sent back, re-encoded (so the caller
 hears itself through a real Opus round trip, as an interpreter would hear a speaker).
 
-Data channel: create it on the client *unordered with maxRetransmits=0*, so lost probes
-stay lost and late ones arrive late. The server answers every message at once, on the
-same channel, adding its own receive time and a count of what it received, so a client can
-tell loss on the way up from loss on the way down:
-
-* a text message holding a JSON object comes back as that object plus
-  ``"server_rx"`` (server wall clock, seconds since the epoch, float) and
-  ``"server_seq"`` (1 for the first message the server received on this channel);
-* any other text comes back as ``{"echo": <text>, "server_rx": ..., "server_seq": ...}``;
-* a binary message comes back as the same bytes followed by 12 bytes: ``server_rx`` as a
-  big-endian IEEE double and ``server_seq`` as a big-endian unsigned 32-bit integer.
+Data channel: every message is answered at once on the same channel, with the server's
+receive time and count added; the format is :mod:`meetcheck.webrtc.echo_wire`.
 """
 
 from __future__ import annotations
 
-import json
-import struct
 import time
 from typing import Any
 
 from aiohttp import web
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from meetcheck.server.auth import authorize, may_see_credentials
+from meetcheck.server.negotiate import SDP, ice_server_links, negotiate
+from meetcheck.server.problems import problem
 from meetcheck.server.sessions import Session
-from meetcheck.server.whep import (
-    SDP,
-    _state,
-    authorize,
-    ice_server_links,
-    may_see_credentials,
-    negotiate,
-    problem,
-)
+from meetcheck.server.state import request_state
+from meetcheck.webrtc.echo_wire import echo_reply
 
-BINARY_TRAILER = struct.Struct(">dI")
 SESSION_METHODS = "OPTIONS, DELETE, GET"
 
 
@@ -61,22 +45,6 @@ class EchoTrack(MediaStreamTrack):
         frame = await self.source.recv()
         self.session.stats["audio_frames"] = self.session.stats.get("audio_frames", 0) + 1
         return frame
-
-
-def echo_reply(message: str | bytes, seq: int, rx: float | None = None) -> str | bytes:
-    """The server's answer to one data-channel message (see the module docstring)."""
-    rx = time.time() if rx is None else rx
-    if isinstance(message, bytes):
-        return message + BINARY_TRAILER.pack(rx, seq & 0xFFFFFFFF)
-    try:
-        obj = json.loads(message)
-    except ValueError:
-        obj = None
-    if not isinstance(obj, dict):
-        obj = {"echo": message}
-    obj["server_rx"] = rx
-    obj["server_seq"] = seq
-    return json.dumps(obj, separators=(",", ":"))
 
 
 def _attach_data_channel(channel: Any, session: Session) -> None:
@@ -105,7 +73,7 @@ def _check(desc: Any) -> None:
 
 
 async def post_offer(request: web.Request) -> web.Response:
-    state = _state(request)
+    state = request_state(request)
     authorize(request, state.config.token)
 
     def setup(pc: Any, session: Session) -> None:
@@ -128,7 +96,7 @@ async def post_offer(request: web.Request) -> web.Response:
 
 
 def _session(request: web.Request) -> Session:
-    state = _state(request)
+    state = request_state(request)
     authorize(request, state.config.token)
     session = state.registry.get(request.match_info["session"])
     if session is None or session.kind != "echo":
@@ -138,7 +106,7 @@ def _session(request: web.Request) -> Session:
 
 async def delete_session(request: web.Request) -> web.Response:
     session = _session(request)
-    await _state(request).registry.close(session, "deleted by client")
+    await request_state(request).registry.close(session, "deleted by client")
     return web.Response(status=200)
 
 
@@ -157,7 +125,7 @@ async def patch_session(request: web.Request) -> web.Response:
 
 
 async def get_endpoint(request: web.Request) -> web.Response:
-    authorize(request, _state(request).config.token)
+    authorize(request, request_state(request).config.token)
     return web.Response(status=204)
 
 
@@ -168,7 +136,7 @@ async def options(request: web.Request) -> web.Response:
     else:
         resp.headers["Allow"] = "OPTIONS, POST, GET"
         resp.headers["Accept-Post"] = SDP
-        state = _state(request)
+        state = request_state(request)
         credentials = may_see_credentials(request, state.config.token)
         for link in ice_server_links(state, credentials):
             resp.headers.add("Link", link)

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from meetcheck.aio import cancel_and_wait
+
 log = logging.getLogger("meetcheck.server.sessions")
 
 
@@ -200,13 +202,8 @@ class SessionRegistry:
                 log.exception("reaper pass failed")
 
     async def stop_reaper(self) -> None:
-        if self._reaper is not None:
-            self._reaper.cancel()
-            try:
-                await self._reaper
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._reaper = None
+        await cancel_and_wait(self._reaper)
+        self._reaper = None
 
 
 def _event(name: str, session: Session, **extra: Any) -> None:

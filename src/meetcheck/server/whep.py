@@ -12,247 +12,27 @@ unparseable SDP, or an offer without audio; 401 no bearer token / 403 a wrong on
 token is configured); 404 unknown channel or session; 413 offer too large; 415 wrong
 content type; 503 with ``Retry-After`` when the channel or the server is full.
 
-The helpers here (auth, reading an offer, negotiating) are shared with the echo endpoint.
+The POST logic shared with the echo endpoint is in :mod:`.negotiate`, the token check in
+:mod:`.auth`, the problem documents in :mod:`.problems`.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any
 
 from aiohttp import web
 
-from meetcheck.server import loopback
-from meetcheck.server.sessions import Full, Session
+from meetcheck.server.auth import authorize, may_see_credentials
+from meetcheck.server.negotiate import SDP, ice_server_links, negotiate
+from meetcheck.server.problems import problem
+from meetcheck.server.sessions import Session
+from meetcheck.server.state import ServerState, request_state
 
-if TYPE_CHECKING:
-    from meetcheck.server.app import ServerState
-
-log = logging.getLogger("meetcheck.server.whep")
-
-SDP = "application/sdp"
 ENDPOINT_METHODS = "OPTIONS, POST, GET"
 SESSION_METHODS = "OPTIONS, DELETE, GET"
 
 
-# -- HTTP helpers ----------------------------------------------------------------------
-class Problem(Exception):
-    """An HTTP error answered with an RFC 9457 problem document (see app's middleware)."""
-
-    def __init__(
-        self, status: int, detail: str, headers: dict[str, str] | None = None, title: str = ""
-    ) -> None:
-        from http import HTTPStatus
-
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.headers = dict(headers or {})
-        self.title = title or HTTPStatus(status).phrase
-
-    def response(self) -> web.Response:
-        body = {"type": "about:blank", "title": self.title, "status": self.status}
-        body["detail"] = self.detail
-        return web.Response(
-            status=self.status,
-            text=json.dumps(body),
-            content_type="application/problem+json",
-            headers=self.headers,
-        )
-
-
-def problem(
-    status: int, detail: str, *, headers: dict[str, str] | None = None, title: str = ""
-) -> NoReturn:
-    """Raise an HTTP error with an RFC 9457 problem document as its body."""
-    raise Problem(status, detail, headers, title)
-
-
-def too_large(limit: int, what: str) -> NoReturn:
-    problem(413, f"{what} is larger than {limit} bytes", title="Content Too Large")
-
-
-def authorize(request: web.Request, token: str) -> None:
-    """Bearer-token check: 401 when absent, 403 when wrong (no-op without a token)."""
-    if not token:
-        return
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.strip().partition(" ")
-    value = value.strip()
-    if scheme.lower() != "bearer" or not value:
-        problem(
-            401,
-            "this endpoint needs an Authorization: Bearer token (see the meeting file)",
-            headers={"WWW-Authenticate": 'Bearer realm="meetcheck"'},
-        )
-    if not hmac.compare_digest(value.encode(), token.encode()):
-        problem(
-            403,
-            "the bearer token is not valid for this server",
-            headers={"WWW-Authenticate": 'Bearer realm="meetcheck", error="invalid_token"'},
-        )
-
-
-def may_see_credentials(request: web.Request, token: str) -> bool:
-    """Whether ICE credentials (TURN username and password) may go to this request: always
-    without a token (the meeting file is public then), else only with the right bearer."""
-    if not token:
-        return True
-    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
-    value = value.strip()
-    return (
-        scheme.lower() == "bearer"
-        and bool(value)
-        and hmac.compare_digest(value.encode(), token.encode())
-    )
-
-
-async def read_offer(request: web.Request, max_bytes: int) -> str:
-    """The SDP offer of a POST: 415 for another content type, 413 when too large."""
-    if request.content_type != SDP:
-        got = request.headers.get("Content-Type", "none")
-        problem(415, f"expected Content-Type: {SDP}, got {got}", headers={"Accept-Post": SDP})
-    length = request.content_length
-    if length is not None and length > max_bytes:
-        too_large(max_bytes, "the SDP offer")
-    body = bytearray()
-    while True:
-        chunk = await request.content.read(16384)
-        if not chunk:
-            break
-        body += chunk
-        if len(body) > max_bytes:
-            too_large(max_bytes, "the SDP offer")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        problem(400, "the SDP offer is not UTF-8 text")
-
-
-def parse_offer(text: str) -> Any:
-    """Parse an offer with aiortc's SDP parser; 400 with a reason when it is not usable."""
-    from aiortc.sdp import SessionDescription
-
-    if not text.lstrip().startswith("v=0"):
-        problem(400, "not an SDP offer: it must start with v=0")
-    try:
-        desc = SessionDescription.parse(text)
-    except Exception as exc:
-        # aiortc's exception text is its own internals: the log gets it, the client not.
-        log.info("400: unparseable SDP offer: %s: %s", type(exc).__name__, exc)
-        problem(400, "unparseable SDP offer: a line or value is not valid SDP (RFC 8866)")
-    if not desc.media:
-        problem(400, "the SDP offer has no media section")
-    for m in desc.media:
-        if m.port != 0 and (not m.ice.usernameFragment or not m.ice.password):
-            problem(400, f"m={m.kind} section without ICE credentials (ice-ufrag/ice-pwd)")
-        if m.port != 0 and (m.dtls is None or not m.dtls.fingerprints):
-            problem(400, f"m={m.kind} section without a DTLS fingerprint")
-    return desc
-
-
-def ice_server_links(state: ServerState, credentials: bool = True) -> list[str]:
-    """``Link: <...>; rel="ice-server"`` values for the server's STUN and meeting servers.
-
-    Without ``credentials`` the servers that need a username (TURN) are left out.
-    """
-    links = []
-    stun = state.stun_url()
-    if stun:
-        links.append(f'<{stun}>; rel="ice-server"')
-    for server in state.config.ice_servers:
-        if server.get("username") and not credentials:
-            continue
-        urls = server.get("urls", [])
-        for url in [urls] if isinstance(urls, str) else urls:
-            value = f'<{url}>; rel="ice-server"'
-            if server.get("username"):
-                user, secret = server["username"], server.get("credential", "")
-                value += f'; username="{user}"; credential="{secret}"; credential-type="password"'
-            links.append(value)
-    return links
-
-
-async def negotiate(
-    state: ServerState,
-    request: web.Request,
-    kind: str,
-    channel: str,
-    setup: Callable[[Any, Session], None],
-    check: Callable[[Any], None] | None = None,
-) -> web.Response:
-    """Shared POST logic: reserve a slot, answer the offer, return 201 (or an error).
-
-    ``check(parsed_offer)`` may reject the offer before any resource is taken;
-    ``setup(pc, session)`` runs after the remote description is set and before the answer
-    is created: it attaches tracks and data-channel handlers.
-    """
-    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-
-    cfg = state.config
-    text = await read_offer(request, cfg.max_sdp_bytes)
-    desc = parse_offer(text)
-    if check is not None:
-        check(desc)
-    try:
-        session = state.registry.reserve(kind, channel)
-    except Full as full:
-        what = f"channel {channel!r}" if full.scope == "channel" else "the server"
-        if kind == "echo" and full.scope == "channel":
-            what = "the echo endpoint"
-        problem(
-            503,
-            f"{what} is full ({full.limit} sessions); try again later",
-            headers={"Retry-After": str(cfg.retry_after)},
-        )
-    ok = False
-    try:
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        state.registry.attach(session, pc)
-        try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=text, type="offer"))
-        except Exception as exc:
-            log.info("400 on %s: cannot use the offer: %s: %s", kind, type(exc).__name__, exc)
-            problem(
-                400,
-                "cannot use this offer: it has no codec, transport or section this "
-                "server supports in a combination it can answer",
-            )
-        setup(pc, session)
-        try:
-            answer = await pc.createAnswer()
-            with loopback.host_addresses(state.ice_addresses):
-                await pc.setLocalDescription(answer)
-        except Exception as exc:
-            log.info("400 on %s: cannot answer the offer: %s: %s", kind, type(exc).__name__, exc)
-            problem(400, "cannot answer this offer: nothing in it that this server can send")
-        if session.closed:
-            problem(409, "the session ended while it was being set up")
-        ok = True
-    finally:
-        if not ok:
-            await state.registry.close(session, "negotiation failed")
-    headers = {
-        "Location": state.path_prefix + session.path,
-        "ETag": session.etag,
-        "Content-Type": SDP,
-    }
-    resp = web.Response(status=201, text=pc.localDescription.sdp, headers=headers)
-    for link in ice_server_links(state):
-        resp.headers.add("Link", link)
-    return resp
-
-
 # -- handlers --------------------------------------------------------------------------
-def _state(request: web.Request) -> ServerState:
-    from meetcheck.server.app import STATE
-
-    return request.app[STATE]
-
-
 def _channel(state: ServerState, request: web.Request) -> Any:
     code = request.match_info["channel"]
     source = state.channels.get(code)
@@ -270,7 +50,7 @@ def _session(state: ServerState, request: web.Request, kind: str, channel: str) 
 
 
 async def post_offer(request: web.Request) -> web.Response:
-    state = _state(request)
+    state = request_state(request)
     authorize(request, state.config.token)
     source = _channel(state, request)
 
@@ -294,7 +74,7 @@ async def post_offer(request: web.Request) -> web.Response:
 
 
 async def delete_session(request: web.Request) -> web.Response:
-    state = _state(request)
+    state = request_state(request)
     authorize(request, state.config.token)
     source = _channel(state, request)
     session = _session(state, request, "whep", source.code)
@@ -303,14 +83,14 @@ async def delete_session(request: web.Request) -> web.Response:
 
 
 async def get_endpoint(request: web.Request) -> web.Response:
-    state = _state(request)
+    state = request_state(request)
     authorize(request, state.config.token)
     _channel(state, request)
     return web.Response(status=204)
 
 
 async def get_session(request: web.Request) -> web.Response:
-    state = _state(request)
+    state = request_state(request)
     authorize(request, state.config.token)
     source = _channel(state, request)
     _session(state, request, "whep", source.code)
@@ -318,7 +98,7 @@ async def get_session(request: web.Request) -> web.Response:
 
 
 async def patch_session(request: web.Request) -> web.Response:
-    state = _state(request)
+    state = request_state(request)
     authorize(request, state.config.token)
     source = _channel(state, request)
     _session(state, request, "whep", source.code)
@@ -340,7 +120,7 @@ async def options(request: web.Request) -> web.Response:
     resp.headers["Allow"] = methods
     if "session" not in request.match_info:
         resp.headers["Accept-Post"] = SDP
-        state = _state(request)
+        state = request_state(request)
         credentials = may_see_credentials(request, state.config.token)
         for link in ice_server_links(state, credentials):
             resp.headers.add("Link", link)

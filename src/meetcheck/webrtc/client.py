@@ -1,15 +1,14 @@
-"""Python clients for the server's WebRTC endpoints: a WHEP player and an echo caller.
+"""Python WebRTC clients: a WHEP player and an echo caller.
 
-Used by the tests, the benchmarks and (later) the channel and network checks. They talk
-to any WHEP/WHIP-style server, not only ours. When the target is a loopback URL, host
-candidates are restricted to loopback (:mod:`meetcheck.server.loopback`), and no public
-STUN server is ever used: ``ice_servers`` defaults to none.
+Used by the tests, the benchmarks and the channel and network checks. They talk to any
+WHEP/WHIP-style server, not only ``meetcheck serve``. When the target is a loopback URL,
+host candidates are restricted to loopback (:mod:`meetcheck.webrtc.loopback`), and no
+public STUN server is ever used: ``ice_servers`` defaults to none.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fractions
 import json
 import time
 from typing import Any
@@ -26,10 +25,10 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from meetcheck.server import loopback
+from meetcheck.aio import cancel_and_wait
+from meetcheck.media.frames import FRAME_SAMPLES, SAMPLE_RATE, TIME_BASE
+from meetcheck.webrtc import loopback
 
-SAMPLE_RATE = 48000
-FRAME = 960
 AUTO = "auto"
 
 
@@ -64,7 +63,7 @@ class PcmTrack(MediaStreamTrack):
     def __init__(self, pcm: np.ndarray) -> None:
         super().__init__()
         pcm = np.asarray(pcm, dtype=np.float32).reshape(-1)
-        pad = -len(pcm) % FRAME
+        pad = -len(pcm) % FRAME_SAMPLES
         self.pcm = np.concatenate([pcm, np.zeros(pad, np.float32)]) if pad else pcm
         self._s16 = (np.clip(self.pcm, -1, 1) * 32767).astype(np.int16)
         self._pos = 0
@@ -80,13 +79,13 @@ class PcmTrack(MediaStreamTrack):
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        chunk = self._s16[self._pos : self._pos + FRAME]
-        self._pos = (self._pos + FRAME) % len(self._s16)
+        chunk = self._s16[self._pos : self._pos + FRAME_SAMPLES]
+        self._pos = (self._pos + FRAME_SAMPLES) % len(self._s16)
         frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = SAMPLE_RATE
         frame.pts = self._pts
-        frame.time_base = fractions.Fraction(1, SAMPLE_RATE)
-        self._pts += FRAME
+        frame.time_base = TIME_BASE
+        self._pts += FRAME_SAMPLES
         return frame
 
 
@@ -152,12 +151,7 @@ class _Receiver:
         return audio[len(audio) - min(got, len(audio)) :][:want]
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            try:
-                await self.task
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_and_wait(self.task)
 
 
 class _Caller:

@@ -24,12 +24,12 @@ process (``meetcheck demo``).
 
 How to use it
 -------------
-* Server side: :class:`meetcheck.server.app.MeetingServer` does it for every session,
+* Server side: ``meetcheck serve`` (:mod:`meetcheck.server`) does it for every session,
   with the addresses from ``ServerConfig.ice_addresses`` (by default 127.0.0.1 when it
   binds a loopback host, unrestricted otherwise).
 * Client side (tests, checks against a loopback meeting)::
 
-      from meetcheck.server import loopback
+      from meetcheck.webrtc import loopback
       with loopback.host_addresses(loopback.addresses_for_url(meeting_url)):
           await pc.setLocalDescription(await pc.createOffer())
 

@@ -1,0 +1,27 @@
+"""Small asyncio helpers shared by the server and the clients (standard library only)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+async def cancel_and_wait(task: asyncio.Future[Any] | None) -> None:
+    """Cancel ``task`` and wait until it has really ended, whatever its end (cancelled,
+    failed or done): a background job must be gone before what it uses is closed.
+
+    Only the task's own end is swallowed: if the caller itself is cancelled meanwhile,
+    that cancellation goes on up, as any await's would.
+    """
+    if task is None:
+        return
+    me = asyncio.current_task()
+    cancels = me.cancelling() if me is not None else 0
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        if me is not None and me.cancelling() > cancels:
+            raise
+    except Exception:
+        pass
