@@ -175,15 +175,11 @@ class Finding:
         return cls(Status.WARN, message, fix, _facts(facts), threshold)
 
     @classmethod
-    def fail(
-        cls,
-        message: str,
-        *,
-        fix: str = "",
-        facts: Facts | None = None,
-        threshold: Threshold | None = None,
-    ) -> Finding:
-        return cls(Status.FAIL, message, fix, _facts(facts), threshold)
+    def fail(cls, message: str, **details: Any) -> Finding:
+        """As :meth:`warn` (``fix``, ``facts``, ``threshold``), with status FAIL."""
+        finding = cls.warn(message, **details)
+        finding.status = Status.FAIL
+        return finding
 
     def to_dict(self) -> dict[str, Any]:
         return {

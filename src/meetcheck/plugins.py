@@ -14,7 +14,7 @@ import importlib.util
 import os
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -259,60 +259,65 @@ class Plugins:
                 self.errors.append(error)
         return results
 
-    def _collect(self, hook_name: str, validate: Any, key: Any, kind: str) -> dict[str, Any]:
-        """Call a register hook, built-ins first, so a clash is blamed on the newcomer.
-
-        A bad object is reported against its plugin at the plugin's own line and skipped;
-        the plugin's other objects still register.
-        """
-        found: dict[str, Any] = {}
-        owner: dict[str, str] = {}
+    def _call_each(self, hook_name: str, arg: str, make: Callable[[str], Any]) -> None:
+        """Call a hook plugin by plugin, built-ins first, so a clash is blamed on the
+        newcomer; ``make(plugin)`` gives the hook's one argument for that plugin."""
         caller = getattr(self.pm.hook, hook_name)
         impls = sorted(caller.get_hookimpls(), key=lambda i: not self._is_builtin(i.plugin_name))
         for impl in impls:
-            plugin = impl.plugin_name
+            try:
+                impl.function(**{arg: make(impl.plugin_name)})
+            except Exception as exc:
+                error = PluginError(impl.plugin_name, f"in {hook_name}", _short_exc(exc))
+                self.errors.append(error)
 
-            def register(obj: Any, _plugin: str = plugin) -> None:
+    def _register_each(
+        self, hook_name: str, add: Callable[..., None], arg: str = "register"
+    ) -> None:
+        """Call a register hook; ``add(plugin, *args)`` failing is reported against the
+        plugin at its own line, and the plugin's other objects still register."""
+
+        def make(plugin: str) -> Callable[..., None]:
+            def register(*args: Any, **kwargs: Any) -> None:
                 try:
-                    validate(obj)
-                    k = key(obj)
-                    if k in found:
-                        raise ValueError(
-                            f"{kind} {k!r} is already registered by plugin {owner[k]!r}"
-                        )
+                    add(plugin, *args, **kwargs)
                 except Exception as exc:
                     frame = sys._getframe(1)
                     where = f"{frame.f_code.co_filename}, line {frame.f_lineno}"
-                    self.errors.append(
-                        PluginError(_plugin, f"in {hook_name}", _short_exc(exc, where))
-                    )
-                    return
-                found[k] = obj
-                owner[k] = _plugin
-                info = self.info.get(_plugin)
-                if info is not None:
-                    getattr(info, kind + "s").append(k)
+                    error = PluginError(plugin, f"in {hook_name}", _short_exc(exc, where))
+                    self.errors.append(error)
 
-            try:
-                impl.function(register=register)
-            except Exception as exc:
-                self.errors.append(PluginError(plugin, f"in {hook_name}", _short_exc(exc)))
+            return register
+
+        self._call_each(hook_name, arg, make)
+
+    def _collect(self, hook_name: str, validate: Any, key: Any, kind: str) -> dict[str, Any]:
+        """Objects a register hook hands over, by key; a bad or duplicate one is skipped."""
+        found: dict[str, Any] = {}
+        owner: dict[str, str] = {}
+
+        def add(plugin: str, obj: Any) -> None:
+            validate(obj)
+            k = key(obj)
+            if k in found:
+                raise ValueError(f"{kind} {k!r} is already registered by plugin {owner[k]!r}")
+            found[k], owner[k] = obj, plugin
+            info = self.info.get(plugin)
+            if info is not None:
+                getattr(info, kind + "s").append(k)
+
+        self._register_each(hook_name, add)
         return dict(sorted(found.items()))
 
     def register_commands(self, group: Any) -> None:
         """Let every plugin add its commands to ``group``, built-ins first, so a plugin
         that reuses a built-in command's name is the one refused."""
-        caller = self.pm.hook.meetcheck_register_commands
-        impls = sorted(caller.get_hookimpls(), key=lambda i: not self._is_builtin(i.plugin_name))
-        for impl in impls:
-            group.adding_for = impl.plugin_name
-            try:
-                impl.function(cli=group)
-            except Exception as exc:
-                error = PluginError(
-                    impl.plugin_name, "in meetcheck_register_commands", _short_exc(exc)
-                )
-                self.errors.append(error)
+
+        def make(plugin: str) -> Any:
+            group.adding_for = plugin
+            return group
+
+        self._call_each("meetcheck_register_commands", "cli", make)
         group.adding_for = ""
 
     def options(self) -> list[tuple[str, Any]]:
@@ -320,27 +325,20 @@ class Plugins:
         if self._options is None:
             import click
 
-            self._options = []
+            options: list[tuple[str, Any]] = []
             taken: dict[str, str] = {}
-            for impl in reversed(self.pm.hook.meetcheck_add_options.get_hookimpls()):
 
-                def add(*decls: str, _plugin: str = impl.plugin_name, **attrs: Any) -> None:
-                    option = click.Option(list(decls), **attrs)
-                    names = {option.name or "", *option.opts, *option.secondary_opts}
-                    clash = sorted(n for n in names if n in taken)
-                    if clash:
-                        owner = taken[clash[0]]
-                        raise ValueError(f"option {clash[0]} is already defined by {owner!r}")
-                    taken.update(dict.fromkeys(names, _plugin))
-                    self._options.append((_plugin, option))  # type: ignore[union-attr]
+            def add(plugin: str, *decls: str, **attrs: Any) -> None:
+                option = click.Option(list(decls), **attrs)
+                names = {option.name or "", *option.opts, *option.secondary_opts}
+                clash = sorted(n for n in names if n in taken)
+                if clash:
+                    raise ValueError(f"option {clash[0]} is already defined by {taken[clash[0]]!r}")
+                taken.update(dict.fromkeys(names, plugin))
+                options.append((plugin, option))
 
-                try:
-                    impl.function(add=add)
-                except Exception as exc:
-                    error = PluginError(
-                        impl.plugin_name, "in meetcheck_add_options", _short_exc(exc)
-                    )
-                    self.errors.append(error)
+            self._register_each("meetcheck_add_options", add, arg="add")
+            self._options = options
         return self._options
 
     def named_profiles(self) -> dict[str, Path]:
@@ -348,62 +346,40 @@ class Plugins:
         if self._profiles is None:
             from meetcheck.profile import shipped_profiles
 
-            self._profiles = dict(shipped_profiles())
+            profiles = dict(shipped_profiles())
 
-            def add(name: str, path: Any) -> None:
+            def add(plugin: str, name: str, path: Any) -> None:
                 if not isinstance(name, str) or not name or "/" in name or "\\" in name:
                     raise ValueError(f"profile name {name!r} must be a plain word")
-                if name in self._profiles:  # type: ignore[operator]
+                if name in profiles:
                     raise ValueError(f"profile {name!r} is already defined")
                 if not Path(path).is_file():
                     raise ValueError(f"profile {name!r}: no file {path}")
-                self._profiles[name] = Path(path)  # type: ignore[index]
+                profiles[name] = Path(path)
 
-            self._collect_each("meetcheck_register_profiles", add)
+            self._register_each("meetcheck_register_profiles", add)
+            self._profiles = profiles
         return self._profiles
 
     def plugin_tables(self) -> dict[str, Any]:
         """``[plugins.NAME]`` validators by table name."""
         if self._tables is None:
-            self._tables = {}
+            tables: dict[str, Any] = {}
 
-            def add(name: str, validate: Any) -> None:
-                if name in self._tables:  # type: ignore[operator]
+            def add(plugin: str, name: str, validate: Any) -> None:
+                if name in tables:
                     raise ValueError(f"table [plugins.{name}] is already claimed")
                 if not callable(validate):
                     raise TypeError(f"the validator for [plugins.{name}] is not callable")
-                self._tables[name] = validate  # type: ignore[index]
+                tables[name] = validate
 
-            self._collect_each("meetcheck_register_plugin_tables", add)
+            self._register_each("meetcheck_register_plugin_tables", add)
+            self._tables = tables
         return self._tables
 
     def configure_profile(self, data: dict[str, Any], source: str) -> None:
         """Let plugins adjust a resolved profile; it is validated again afterwards."""
         self.call("meetcheck_configure_profile", profile=data, source=source)
-
-    def _collect_each(self, hook_name: str, add: Any) -> None:
-        """Call a register hook per plugin, built-ins first, blaming a bad call on its
-        plugin at its own line."""
-        caller = getattr(self.pm.hook, hook_name)
-        impls = sorted(caller.get_hookimpls(), key=lambda i: not self._is_builtin(i.plugin_name))
-        for impl in impls:
-
-            def register(*args: Any, _plugin: str = impl.plugin_name) -> None:
-                try:
-                    add(*args)
-                except Exception as exc:
-                    frame = sys._getframe(1)
-                    where = f"{frame.f_code.co_filename}, line {frame.f_lineno}"
-                    self.errors.append(
-                        PluginError(_plugin, f"in {hook_name}", _short_exc(exc, where))
-                    )
-
-            try:
-                impl.function(register=register)
-            except Exception as exc:
-                self.errors.append(
-                    PluginError(impl.plugin_name, f"in {hook_name}", _short_exc(exc))
-                )
 
     def extend_command(self, command: Any) -> Any:
         """A copy of ``command`` with the plugins' options; a clash is the plugin's error."""
