@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from meetcheck.check import Check, Finding, Option, Severity
 from meetcheck.context import CheckContext
-from meetcheck.meeting import MAX_YEAR, MIN_YEAR
 
 if TYPE_CHECKING:
     from meetcheck.meeting import Session
@@ -78,6 +77,8 @@ def overlaps_night(start: dt.datetime, end: dt.datetime, night_from: int, night_
 
 
 def _in_calendar(session: Session) -> bool:
+    from meetcheck.meeting import MAX_YEAR, MIN_YEAR
+
     return all(MIN_YEAR <= t.year <= MAX_YEAR for t in (session.start, session.end))
 
 
@@ -114,6 +115,8 @@ class Schedule(Check):
         zone, zone_label, note = self._zone(ctx.participant.timezone)
         # Far from today, time-zone arithmetic overflows (year 9999 + an offset): such a
         # session is a typo, shown as one, and the others still get their times.
+        from meetcheck.meeting import MAX_YEAR, MIN_YEAR
+
         odd = [s for s in meeting.sessions if not _in_calendar(s)]
         sessions = sorted((s for s in meeting.sessions if _in_calendar(s)), key=lambda s: s.start)
         odd_findings = [
