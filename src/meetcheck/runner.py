@@ -49,8 +49,6 @@ class RunInfo:
     #: Per-run state a plugin keeps between its hooks, under the plugin's own key.
     state: dict[str, Any] = field(default_factory=dict)
 
-    __hash__ = object.__hash__  # one run is one object; hooks may key state on it
-
 
 def _matches(check: type[Check], pattern: str) -> bool:
     return (
