@@ -53,6 +53,10 @@ def test_punycode_of_a_confusable_name() -> None:
     assert rule(puny) == "punycode"
 
 
+def test_undecodable_punycode_is_never_trusted() -> None:
+    assert rule("xn--rsi-exmple-8nf.org") == "punycode"
+
+
 def test_unicode_confusable_name() -> None:
     assert rule(f"{CYR_I}nterprefy.com") == "confusable"
     assert rule(f"rsi.ex{CYR_A}mple.org") == "confusable"

@@ -276,21 +276,33 @@ _audit: dict[str, Any] = {"records": None, "installed": False}
 _lock = threading.Lock()
 
 
+class Audit(list):  # type: ignore[type-arg]
+    """The addresses connected to; ``lookups`` the host names resolved."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups: list[str] = []
+
+
 def _hook(event: str, args: tuple[Any, ...]) -> None:
+    records = _audit["records"]
+    if records is None:
+        return
     if event == "socket.connect":
-        records = _audit["records"]
-        if records is not None:
-            records.append(args[1])
+        records.append(args[1])
+    elif event == "socket.getaddrinfo":
+        records.lookups.append(str(args[0]))
 
 
 @contextlib.contextmanager
-def connects() -> Iterator[list[Any]]:
-    """Every address this process ``connect()``s to inside the block (all threads)."""
+def connects() -> Iterator[Audit]:
+    """Every address this process ``connect()``s to inside the block (all threads), and
+    every name it looks up (``.lookups``)."""
     with _lock:
         if not _audit["installed"]:
             sys.addaudithook(_hook)
             _audit["installed"] = True
-    records: list[Any] = []
+    records = Audit()
     _audit["records"] = records
     try:
         yield records

@@ -118,6 +118,9 @@ def lookalike(host: str, allowed: list[str], max_edits: int = 1) -> Lookalike | 
         return None
     shown = to_unicode(h)
     targets = [a for a in map(normalise_host, allowed) if a and not _is_ip(a)]
+    broken = [x for x in shown.split(".") if x.startswith("xn--")]
+    if broken:
+        return Lookalike("punycode", "", f"{broken[0]!r} is not a valid internationalised name")
     idn = shown != h or not h.isascii()
     if idn:
         found = scripts(shown.replace(".", ""))
