@@ -110,3 +110,25 @@ def test_check_never_shows_the_token(run_check) -> None:
 def test_check_skips_a_link_without_a_token(run_check) -> None:
     result = run_check(LinkToken, meeting=MEETING, link="https://rsi.example.org/join/abc")
     assert_status(result, "SKIPPED")
+
+
+def test_an_expiry_the_meeting_file_describes(run_check) -> None:
+    meeting = dict(MEETING, plugins={"links": {"expiry_param": "until"}})
+    soon = int(days(11).timestamp())
+    link = f"https://rsi.example.org/join/abc?until={soon}"
+    result = run_check(LinkToken, meeting=meeting, link=link)
+    assert_status(result, "FAIL")
+    assert "before the last session ends" in result.findings[0].message
+    later = days(30).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ok = run_check(LinkToken, meeting=meeting, link=f"https://rsi.example.org/j/a?until={later}")
+    assert_status(ok, "PASS")
+    # without the meeting file's description the parameter means nothing
+    assert_status(run_check(LinkToken, meeting=MEETING, link=link), "SKIPPED")
+
+
+def test_a_bad_links_table_is_exit_2(meetcheck_cli, tmp_path) -> None:
+    meeting = tmp_path / "m.toml"
+    meeting.write_text('name = "m"\n[plugins.links]\nexpired_patterns = ["(unclosed"]\n')
+    result = meetcheck_cli("check", "--meeting", str(meeting), "--only", "links")
+    assert result.exit_code == 2
+    assert "plugins.links.expired_patterns.0" in result.output

@@ -120,6 +120,31 @@ def read_token(text: str, where: str = "") -> TokenClaims | None:
     return None
 
 
+def described_expiry(url: str, param: str) -> TokenClaims | None:
+    """The expiry a meeting file says the platform's links carry in query parameter
+    ``param`` (Unix seconds or an ISO 8601 date-time, UTC unless it says otherwise)."""
+    if not param:
+        return None
+    try:
+        query = parse_qsl(urlsplit(url).query)
+    except ValueError:
+        return None
+    for key, value in query:
+        if key != param:
+            continue
+        value = value.strip()
+        try:
+            stamp = int(value) if value.isdigit() else None
+            if stamp is None:
+                when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+                stamp = int(when.timestamp())
+        except (ValueError, OverflowError, OSError):
+            return None
+        return TokenClaims("meeting-file", f"query parameter {key!r}", {"exp": stamp})
+    return None
+
+
 def tokens_in_url(url: str) -> list[TokenClaims]:
     """Every readable token in a link: path segments, query values and the fragment."""
     try:

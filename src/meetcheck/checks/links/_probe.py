@@ -37,6 +37,9 @@ MAX_BODY = 64 * 1024
 USER_AGENT = "meetcheck-link-check/1 (+https://github.com/meetcheck)"
 SHARED_KEY = "links.probe"
 CA_BUNDLE_VARS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+# What the probe imports (cryptography reads a refused certificate's dates): the runner
+# imports these in a thread before the checks start, off the shared event loop.
+PROBE_IMPORTS = ("ssl", "cryptography.x509")
 
 
 @dataclass
@@ -142,7 +145,7 @@ async def _cert_dates_unverified(addr: str, port: int, host: str, timeout: float
 
     from cryptography import x509
 
-    ctx = ssl.create_default_context()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # no CA store to load: nothing is trusted
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     async with asyncio.timeout(timeout):
@@ -152,6 +155,11 @@ async def _cert_dates_unverified(addr: str, port: int, host: str, timeout: float
     finally:
         writer.close()
     return x509.load_der_x509_certificate(der) if der else None
+
+
+def ascii_host(host: str) -> str:
+    """The name as DNS, SNI and the Host header carry it (IDNA for a Unicode name)."""
+    return host if host.isascii() else host.encode("idna").decode("ascii")
 
 
 def _host_header(host: str, port: int, scheme: str) -> str:
@@ -189,7 +197,7 @@ async def _request(hop: Hop, parts: Any, ctx: ssl.SSLContext | None, deadline: f
         try:
             async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                 reader, writer = await asyncio.open_connection(
-                    addr, hop.port, ssl=ctx, server_hostname=hop.host if ctx else None
+                    addr, hop.port, ssl=ctx, server_hostname=ascii_host(hop.host) if ctx else None
                 )
             hop.connected_to = addr
             break
@@ -218,7 +226,7 @@ async def _request(hop: Hop, parts: Any, ctx: ssl.SSLContext | None, deadline: f
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request = (
             f"GET {target} HTTP/1.1\r\n"
-            f"Host: {_host_header(hop.host, hop.port, parts.scheme.lower())}\r\n"
+            f"Host: {_host_header(ascii_host(hop.host), hop.port, parts.scheme.lower())}\r\n"
             f"User-Agent: {USER_AGENT}\r\n"
             "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"
             "Accept-Encoding: identity\r\n"
@@ -292,7 +300,9 @@ async def run_probe(
     seen: set[str] = set()
     loop = asyncio.get_running_loop()
     try:
-        tls_ctx: ssl.SSLContext | None = ssl_context()
+        # Loading the CA store takes tens of milliseconds: not on the event loop, which
+        # timing checks share.
+        tls_ctx: ssl.SSLContext | None = await loop.run_in_executor(None, ssl_context)
     except (OSError, ssl.SSLError) as exc:
         probe.outcome, probe.detail = "error", f"the CA bundle cannot be read ({exc})"
         return probe
@@ -354,7 +364,12 @@ async def run_probe(
                 hop.tls_error = exc.reason or str(exc)
                 probe.outcome, probe.detail = "tls", hop.tls_error
                 return probe
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+            except (
+                OSError,
+                ValueError,  # UnicodeError too: a name IDNA cannot encode
+                asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError,
+            ) as exc:
                 hop.error = _describe(exc)
                 probe.outcome, probe.detail = "error", hop.error
                 return probe

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.links._probe import HTTP_DEFAULTS, Probe, probe_link
+from meetcheck.checks.links._probe import HTTP_DEFAULTS, PROBE_IMPORTS, Probe, probe_link
 from meetcheck.context import CheckContext
 from meetcheck.redact import redact_url
 
@@ -65,10 +65,15 @@ def expired_match(body: str, extra: list[str] | tuple[str, ...] = ()) -> str:
 
 def validate_table(table: dict[str, Any], where: str) -> dict[str, Any]:
     """``[plugins.links]`` in a meeting file: ``expired_patterns``, a list of regular
-    expressions (case-insensitive) for pages that say a link expired."""
-    unknown = set(table) - {"expired_patterns"}
+    expressions (case-insensitive) for pages that say a link expired; ``expiry_param``,
+    the name of a query parameter of the platform's links that holds their expiry (Unix
+    seconds or an ISO 8601 date-time), for links.token."""
+    known = {"expired_patterns", "expiry_param"}
+    unknown = set(table) - known
     if unknown:
-        raise ValueError(f"{where}.{sorted(unknown)[0]}: unknown key (known: expired_patterns)")
+        raise ValueError(
+            f"{where}.{sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(known))})"
+        )
     patterns = table.get("expired_patterns", [])
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise ValueError(f"{where}.expired_patterns: expected a list of strings")
@@ -79,7 +84,10 @@ def validate_table(table: dict[str, Any], where: str) -> dict[str, Any]:
             raise ValueError(
                 f"{where}.expired_patterns.{i}: not a regular expression ({exc})"
             ) from None
-    return {"expired_patterns": list(patterns)}
+    param = table.get("expiry_param", "")
+    if not isinstance(param, str):
+        raise ValueError(f"{where}.expiry_param: expected a string")
+    return {"expired_patterns": list(patterns), "expiry_param": param}
 
 
 def chain(probe: Probe) -> list[str]:
@@ -106,6 +114,7 @@ class LinkHttp(Check):
     id = "links.http"
     title = "Personal link: opens the platform's page"
     severity = Severity.HIGH
+    imports = PROBE_IMPORTS
     timing = True  # ttfb_ms
     remediation = "Ask the meeting secretariat for a new personal link."
     metrics = {

@@ -9,7 +9,7 @@ network. The probe resolves each host once and connects to an address it vetted.
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Severity
-from meetcheck.checks.links._probe import probe_link, refused_reason
+from meetcheck.checks.links._probe import PROBE_IMPORTS, probe_link, refused_reason
 from meetcheck.context import CheckContext
 from meetcheck.redact import redact_url
 
@@ -20,6 +20,7 @@ class LinkSafety(Check):
     id = "links.safety"
     title = "Personal link: leads to public addresses only"
     severity = Severity.HIGH
+    imports = PROBE_IMPORTS
     remediation = (
         "Do not use this link. Tell the meeting secretariat where it leads and ask for your "
         "personal link again."

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
-from meetcheck.checks.links._probe import Hop, probe_link
+from meetcheck.checks.links._probe import PROBE_IMPORTS, Hop, probe_link
 from meetcheck.context import CheckContext
 
 ORG_CA = (
@@ -54,6 +54,7 @@ class LinkTls(Check):
     id = "links.tls"
     title = "Personal link: trusted certificate, valid through the meeting"
     severity = Severity.HIGH
+    imports = PROBE_IMPORTS
     remediation = "Tell the meeting secretariat: the platform's certificate needs renewing."
     metrics = {
         "cert_days_after_meeting": Metric(

@@ -13,7 +13,7 @@ import datetime as dt
 
 from meetcheck.check import Check, Finding, Measurement, Option, Severity
 from meetcheck.context import CheckContext
-from meetcheck.linktoken import TokenClaims, mask_email, tokens_in_url
+from meetcheck.linktoken import TokenClaims, described_expiry, mask_email, tokens_in_url
 
 FORWARDED_FIX = (
     "Do not use a link someone forwarded to you: each speaker has their own. Ask the meeting "
@@ -34,7 +34,7 @@ def judge_token(
     role: str = "",
 ) -> list[Finding]:
     """Every rule for one token; pure, so the rules are unit-tested without a server."""
-    kind = "JWT" if token.kind == "jwt" else "meetcheck link token"
+    kind = {"jwt": "JWT", "meetcheck": "meetcheck link token"}.get(token.kind, "expiry")
     facts = [Measurement("token_kind", token.kind), Measurement("token_place", token.where)]
     findings: list[Finding] = []
     exp, nbf = token.expires_at, token.not_before
@@ -120,6 +120,10 @@ class LinkToken(Check):
         if not link:
             ctx.skip("no personal link given (--link)")
         tokens = tokens_in_url(link)
+        table = (ctx.meeting.plugins.get("links") if ctx.meeting else None) or {}
+        described = described_expiry(link, table.get("expiry_param", ""))
+        if described is not None:
+            tokens.append(described)
         if not tokens:
             ctx.skip("the link carries no token meetcheck can read (JWT or meetcheck link)")
         sessions = [(s.start, s.end) for s in (ctx.meeting.sessions if ctx.meeting else [])]
