@@ -265,3 +265,45 @@ def test_no_output_format_shows_the_token(meetcheck_cli, trust: TlsServers, tmp_
     assert by_id["links.tls"]["status"] == "PASS"
     token_text = json.dumps(by_id["links.token"])
     assert "forwarded" in token_text and "before the last session ends" in token_text
+
+
+def test_the_probe_keeps_the_event_loop_free(
+    trust: TlsServers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """links.http is a timing check: loading the CA store, reading a refused certificate
+    and resolving names happen off the loop. A 5 ms ticker beside three probes (valid,
+    redirected, expired certificate) stays on time; the best of three rounds is judged, so
+    a busy machine does not fail it, while blocking code would show in every round."""
+
+    async def round_() -> float:
+        lateness: list[float] = []
+
+        async def ticker(stop: asyncio.Event) -> None:
+            loop = asyncio.get_running_loop()
+            while not stop.is_set():
+                before = loop.time()
+                await asyncio.sleep(0.005)
+                lateness.append(loop.time() - before - 0.005)
+
+        stop = asyncio.Event()
+        task = asyncio.create_task(ticker(stop))
+        await asyncio.sleep(0.02)
+        for url in (trust.url("valid"), trust.url("valid", "/redirect"), trust.url("expired")):
+            await run_probe(url, LOCAL)
+        stop.set()
+        await task
+        return max(lateness)
+
+    import ssl
+
+    import cryptography.x509  # noqa: F401 -- the runner imports it first (PROBE_IMPORTS)
+
+    # An organisation's bundle: the system's CAs plus its own (about 50 ms to load).
+    system = Path(ssl.get_default_verify_paths().openssl_cafile)
+    bundle = tmp_path / "bundle.pem"
+    extra = system.read_text() if system.is_file() else ""
+    bundle.write_text(extra + trust.ca_path.read_text())
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+
+    best = min(asyncio.run(round_()) for _ in range(3))
+    assert best < 0.03, f"the event loop was blocked for {best * 1000:.0f} ms"
