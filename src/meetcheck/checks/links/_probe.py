@@ -327,8 +327,9 @@ async def run_probe(
                     infos = await loop.getaddrinfo(hop.host, hop.port, type=socket.SOCK_STREAM)
             except TimeoutError:
                 raise
-            except OSError as exc:
-                hop.error = f"the host name {hop.host!r} does not resolve ({exc.strerror or exc})"
+            except (OSError, ValueError) as exc:  # ValueError: a name IDNA cannot encode
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                hop.error = f"the host name {hop.host!r} does not resolve ({why})"
                 probe.outcome, probe.detail = "dns", hop.error
                 return probe
             hop.addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -376,8 +377,9 @@ async def run_probe(
             if hop.status is not None and 300 <= hop.status < 400 and hop.location:
                 nxt = urljoin(current, hop.location)
                 if nxt in seen:
+                    back = [h.url for h in probe.hops].index(nxt) + 1
                     probe.outcome = "loop"
-                    probe.detail = f"the redirects go round in a loop (back to hop {index + 1})"
+                    probe.detail = f"the redirects go round in a loop (back to hop {back})"
                     return probe
                 current = nxt
                 continue

@@ -87,8 +87,10 @@ def judge_token(
     if role and isinstance(linked_role, str) and linked_role and linked_role != role:
         findings.append(
             Finding.warn(
-                f"the link is for the {linked_role} speaker, and you said you are the {role}",
-                fix="Check with your delegation which of you is primary and which alternate.",
+                f"the link is for the {linked_role} speaker; this check ran for the {role} "
+                "(--role)",
+                fix="Run the check with the right --role; if you are the "
+                f"{role}, ask your delegation which of you is primary and which alternate.",
             )
         )
     if not any(f.status.value in ("FAIL",) for f in findings):
