@@ -196,3 +196,15 @@ def test_roster_same_address_and_same_link_across_delegations() -> None:
     assert by_rule["same-link"].rows == (0, 2)
     assert "forwarded" in by_rule["same-link"].message
     assert token not in by_rule["same-link"].message
+
+
+def test_the_same_token_behind_two_links_is_the_same_link() -> None:
+    from tests.support.links import days, make_jwt
+
+    jwt = make_jwt(email="a@x.org", exp=days(30))
+    rows = [
+        p("A", "a@x.org", "Austria", "primary", f"https://rsi.example.org/join/{jwt}"),
+        p("B", "b@x.org", "Austria", "alternate", f"https://rsi.example.org/j?jwt={jwt}&lang=fr"),
+    ]
+    (problem,) = roster_problems(rows)
+    assert problem.rule == "same-link" and problem.rows == (0, 1)

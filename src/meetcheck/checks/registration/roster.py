@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from meetcheck.linktoken import mask_email
+from meetcheck.linktoken import mask_email, tokens_in_url
 from meetcheck.participant import Participant
 from meetcheck.redact import redact_url
 
@@ -36,7 +36,12 @@ def _norm_email(email: str) -> str:
 
 
 def _norm_link(link: str) -> str:
-    """Scheme and host case-insensitive, a trailing slash ignored; path and query kept."""
+    """Scheme and host case-insensitive, a trailing slash ignored; path and query kept.
+    A link with a readable token (JWT, meetcheck) is the token: the same token behind
+    two different-looking links is the same personal link."""
+    found = tokens_in_url(link.strip())
+    if found:
+        return "token:" + repr(sorted(found[0].claims.items(), key=str))
     try:
         p = urlsplit(link.strip())
     except ValueError:
