@@ -202,3 +202,10 @@ def test_check_without_hosts_warns(run_check) -> None:
 
 def test_check_skips_without_a_link(run_check) -> None:
     assert_status(run_check(LinkForm, meeting=MEETING), "SKIPPED")
+
+
+def test_a_listed_idn_host_matches_in_either_form() -> None:
+    puny = "bücher.example".encode("idna").decode()
+    assert is_listed(puny, ["bücher.example"]) and is_listed("bücher.example", [puny])
+    assert rule(puny, ["bücher.example"]) == ""
+    assert not assess(f"https://{puny}/j/x", ["bücher.example"]).problems

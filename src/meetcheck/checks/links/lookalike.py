@@ -40,6 +40,12 @@ def normalise_host(host: str) -> str:
     return host.strip().rstrip(".").lower()
 
 
+def _same_form(host: str) -> str:
+    """Lower-case Unicode form, so a name listed as ``bücher.example`` matches a link to
+    ``xn--bcher-kva.example`` and the other way round."""
+    return to_unicode(normalise_host(host))
+
+
 def to_unicode(host: str) -> str:
     """``xn--`` labels decoded (IDNA); a label that does not decode stays as it is."""
     out = []
@@ -104,8 +110,8 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
 
 def is_listed(host: str, allowed: list[str]) -> bool:
     """The host is an allowed one or a subdomain of one (``app.rsi.example.org``)."""
-    h = normalise_host(host)
-    for a in map(normalise_host, allowed):
+    h = _same_form(host)
+    for a in map(_same_form, allowed):
         if a and (h == a or h.endswith("." + a)):
             return True
     return False
