@@ -307,3 +307,19 @@ def test_the_probe_keeps_the_event_loop_free(
 
     best = min(asyncio.run(round_()) for _ in range(3))
     assert best < 0.03, f"the event loop was blocked for {best * 1000:.0f} ms"
+
+
+def test_an_unreadable_ca_bundle_is_a_clear_finding(
+    run_check, servers: TlsServers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "no-such-ca.pem"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(missing))
+    with connects() as seen:
+        tls = run(run_check, LinkTls, servers.url("valid"))
+        page = run(run_check, LinkHttp, servers.url("valid"))
+        safety = run(run_check, LinkSafety, servers.url("valid"))
+    assert_status(safety, "SKIPPED")
+    assert_status(tls, "FAIL")
+    assert f"REQUESTS_CA_BUNDLE={missing}" in messages(tls)
+    assert_status(page, "SKIPPED")
+    assert seen == []

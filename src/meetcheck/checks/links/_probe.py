@@ -75,7 +75,8 @@ class Probe:
     ``outcome``: ``answered`` (the last hop gave a final status), ``not-contacted`` (the
     link's form forbids it), ``refused`` (an address the rules refuse), ``redirect-refused``
     (a redirect target's form forbids it), ``dns``, ``tls``, ``timeout``, ``error``,
-    ``loop`` or ``too-many-redirects``.
+    ``loop``, ``too-many-redirects`` or ``ca-bundle`` (the CA bundle named in the
+    environment cannot be read: nothing was contacted).
     """
 
     hops: list[Hop] = field(default_factory=list)
@@ -124,9 +125,13 @@ def ssl_context() -> ssl.SSLContext:
     for var in CA_BUNDLE_VARS:
         path = os.environ.get(var, "")
         if path:
-            if os.path.isdir(path):
-                return ssl.create_default_context(capath=path)
-            return ssl.create_default_context(cafile=path)
+            try:
+                if os.path.isdir(path):
+                    return ssl.create_default_context(capath=path)
+                return ssl.create_default_context(cafile=path)
+            except (OSError, ssl.SSLError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                raise OSError(f"{var}={path} cannot be read as a CA bundle ({why})") from None
     return ssl.create_default_context()
 
 
@@ -304,7 +309,7 @@ async def run_probe(
         # timing checks share.
         tls_ctx: ssl.SSLContext | None = await loop.run_in_executor(None, ssl_context)
     except (OSError, ssl.SSLError) as exc:
-        probe.outcome, probe.detail = "error", f"the CA bundle cannot be read ({exc})"
+        probe.outcome, probe.detail = "ca-bundle", str(exc)
         return probe
     current = url
     try:

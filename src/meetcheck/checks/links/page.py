@@ -104,6 +104,7 @@ SKIP_OUTCOMES = {
     "refused": "the link was not contacted (see links.safety)",
     "dns": "the link's host does not resolve (see links.safety)",
     "tls": "no secure connection (see links.tls)",
+    "ca-bundle": "the CA bundle cannot be read (see links.tls)",
 }
 
 

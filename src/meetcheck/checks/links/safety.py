@@ -32,6 +32,8 @@ class LinkSafety(Check):
         probe = await probe_link(ctx)
         if probe.outcome == "not-contacted":
             ctx.skip("the link was not contacted (see links.form)")
+        if probe.outcome == "ca-bundle":
+            ctx.skip("nothing was contacted: the CA bundle cannot be read (see links.tls)")
         hops = [
             Measurement(f"hop_{i + 1}", f"{redact_url(h.url)} -> {', '.join(h.addresses) or '-'}")
             for i, h in enumerate(probe.hops)

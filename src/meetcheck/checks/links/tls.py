@@ -68,6 +68,14 @@ class LinkTls(Check):
         if not ctx.participant.link:
             ctx.skip("no personal link given (--link)")
         probe = await probe_link(ctx)
+        if probe.outcome == "ca-bundle":
+            return [
+                Finding.fail(
+                    f"the certificate authorities cannot be loaded: {probe.detail}",
+                    fix="Point REQUESTS_CA_BUNDLE (or SSL_CERT_FILE) at your organisation's CA "
+                    "certificate file, or unset it, and run the check again.",
+                )
+            ]
         tls_hops = [h for h in probe.hops if h.tls and (h.connected_to or h.tls_error)]
         if probe.outcome == "tls" and probe.last is not None:
             message, fix = explain(probe.last)
