@@ -89,10 +89,6 @@ class Probe:
     def last(self) -> Hop | None:
         return self.hops[-1] if self.hops else None
 
-    @property
-    def contacted(self) -> list[Hop]:
-        return [h for h in self.hops if h.connected_to]
-
 
 def refused_reason(ip: str) -> str:
     """Why an address may not be contacted ('' when it is a public unicast address)."""
@@ -341,9 +337,11 @@ async def run_probe(
             bad = [(a, r) for a in hop.addresses if (r := refused_reason(a))]
             if bad and not is_listed(hop.host, hosts):
                 shown = ", ".join(f"{a} ({r})" for a, r in bad)
+                literal = hop.addresses == [hop.host.strip("[]")]
+                where = f"{shown} is" if literal else f"{hop.host} resolves to {shown},"
                 hop.refused = (
-                    f"{hop.host} resolves to {shown}, which is not a public address, and the "
-                    "host is not one of the meeting's platform hosts"
+                    f"{where} not a public address, and the host is not one of the meeting's "
+                    "platform hosts"
                 )
                 probe.outcome = "refused"
                 probe.detail = hop.refused

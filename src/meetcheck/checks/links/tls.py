@@ -92,18 +92,25 @@ class LinkTls(Check):
         reference = end or dt.datetime.now(dt.UTC)
         what = "the last session ends" if end else "today"
         findings = []
+        seen: set[tuple[str, int, dt.datetime]] = set()
         for hop in tls_hops:
             if hop.cert_not_after is None:
                 continue
+            key = (hop.host, hop.port, hop.cert_not_after)
+            if key in seen:  # the same certificate on every hop of one host
+                continue
+            seen.add(key)
             days = round((hop.cert_not_after - reference).total_seconds() / 86400, 1)
+            until = f"{hop.cert_not_after:%Y-%m-%d}"
+            side = "after" if days >= 0 else "before"
             findings.append(
                 ctx.judge(
                     "cert_days_after_meeting",
                     days,
-                    ok=f"{hop.host}: trusted certificate, valid until "
-                    f"{hop.cert_not_after:%Y-%m-%d}, {{value}} days after {what}",
-                    bad=f"{hop.host}: the certificate expires {hop.cert_not_after:%Y-%m-%d}, "
-                    f"{{value}} days after {what} (the profile wants at least {{limit}})",
+                    ok=f"{hop.host}: trusted certificate, valid until {until}, "
+                    f"{abs(days):g} days after {what}",
+                    bad=f"{hop.host}: the certificate expires {until}, {abs(days):g} days "
+                    f"{side} {what} (the profile wants at least {{limit}} days to spare)",
                     extra=[
                         Measurement("not_after", hop.cert_not_after.isoformat()),
                         Measurement("issuer", hop.cert_issuer),
