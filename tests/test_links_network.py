@@ -115,8 +115,9 @@ def test_a_listed_loopback_host_is_allowed_and_connected_to_the_vetted_address(
 
 
 def test_valid_certificate_passes(run_check, trust: TlsServers) -> None:
-    result = run(run_check, LinkTls, trust.url("valid"))
+    result = run(run_check, LinkTls, trust.url("valid", "/redirect"))
     assert_status(result, "PASS")
+    assert len(result.findings) == 1  # three hops, one certificate
     days = measurement(result, "cert_days_after_meeting")
     assert 350 < days < 356  # valid for 365 days; the meeting ends in 12
 
