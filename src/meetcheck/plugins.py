@@ -34,6 +34,8 @@ DEFAULT_PLUGINS_DIR = Path("plugins")
 BUILTIN_PLUGINS = (
     "meetcheck.checks.system",
     "meetcheck.checks.network",
+    "meetcheck.checks.links",
+    "meetcheck.checks.registration",
     "meetcheck.report.text",
     "meetcheck.report.jsonreport",
     "meetcheck.report.html",

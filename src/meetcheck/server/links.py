@@ -29,13 +29,11 @@ link id and the outcome, never the token.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
 import json
 import logging
-import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
@@ -45,6 +43,9 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from meetcheck.linktoken import b64d as _b64d
+from meetcheck.linktoken import b64e as _b64e
+from meetcheck.linktoken import mask_email
 from meetcheck.participant import ROLES
 
 log = logging.getLogger("meetcheck.server.links")
@@ -55,7 +56,6 @@ MAX_TOKEN_CHARS = 4096
 # far from datetime's limits, so no date arithmetic on them can overflow.
 MAX_STAMP = 32_503_680_000
 _DOMAIN = b"meetcheck-link.v1."
-_B64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -170,28 +170,6 @@ def as_lookup(roster: Roster | RosterLookup | Iterable[LinkParticipant]) -> Rost
         return None
 
     return lookup
-
-
-def _b64e(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64d(text: str) -> bytes:
-    """Strict unpadded base64url: wrong alphabet or non-canonical trailing bits fail."""
-    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
-        raise ValueError("not base64url")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if _b64e(data) != text:
-        raise ValueError("non-canonical base64url")
-    return data
-
-
-def mask_email(email: str) -> str:
-    """``j***@example.org``: recognisable to its owner, not harvestable from a screen share."""
-    local, at, domain = email.rpartition("@")
-    if not at:
-        return (email[:1] + "***") if email else ""
-    return f"{local[:1]}***@{domain}"
 
 
 def _utc(ts: int) -> datetime:

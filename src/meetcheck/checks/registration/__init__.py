@@ -1,0 +1,27 @@
+"""Registration checks: the address, the deadline and, over a roster, the two speakers."""
+
+from collections.abc import Callable
+from typing import Any
+
+from meetcheck.check import register_checks
+from meetcheck.checks.registration.deadline import RegistrationDeadline
+from meetcheck.checks.registration.email import RegistrationEmail, RegistrationPersonal
+from meetcheck.hookimpl import hookimpl
+
+meetcheck_register_checks = register_checks(
+    RegistrationEmail, RegistrationPersonal, RegistrationDeadline
+)
+
+
+@hookimpl
+def meetcheck_add_options(add: Callable[..., Any]) -> None:
+    """``--registered DATE``: when the participant registered, for registration.deadline."""
+    import click
+
+    add(
+        "--registered",
+        default=None,
+        type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+        metavar="DATE",
+        help="When you registered (YYYY-MM-DD), to compare with the deadline.",
+    )

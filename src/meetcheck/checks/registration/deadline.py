@@ -1,0 +1,97 @@
+"""``registration.deadline``: the speaker registered by the meeting file's deadline.
+
+The notice sets two: the delegation's note verbale (``delegation_deadline``) and the
+speakers' own registration (``speaker_deadline``). A deadline given as a date lasts to the
+end of that day in the meeting's time zone. The registration time comes from
+``--registered`` (or the roster's column in a batch run); without it the check says how
+long registration stays open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from meetcheck.check import Check, Finding, Option, Severity
+from meetcheck.context import CheckContext
+
+SPEAKERS = ("primary", "alternate")
+
+
+def deadline_end(value: Any, zone: str) -> dt.datetime:
+    """The last moment of a deadline: a date means the end of that day in ``zone``."""
+    from zoneinfo import ZoneInfo
+
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
+    start = dt.datetime.combine(value, dt.time(), tzinfo=ZoneInfo(zone))
+    return start + dt.timedelta(days=1)
+
+
+def as_moment(value: Any, zone: str) -> dt.datetime | None:
+    """A registration time from a datetime, a date (its start) or ISO text; None if none."""
+    from zoneinfo import ZoneInfo
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), tzinfo=ZoneInfo(zone))
+    raise ValueError(f"not a date: {value!r}")
+
+
+def late_by(registered: dt.datetime, deadline: dt.datetime) -> dt.timedelta | None:
+    """How late a registration was, or None when it was on time."""
+    return registered - deadline if registered >= deadline else None
+
+
+def _days(delta: dt.timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
+
+
+class RegistrationDeadline(Check):
+    """A late speaker may get no personal link before the meeting."""
+
+    id = "registration.deadline"
+    title = "Registered by the deadline"
+    severity = Severity.MEDIUM
+    remediation = (
+        "Contact the meeting secretariat now: registrations after the deadline may not "
+        "receive a personal link in time."
+    )
+    options = {
+        "late": Option(str, "warn", "what a late registration is", choices=("warn", "fail")),
+    }
+
+    async def run(self, ctx: CheckContext) -> Finding:
+        meeting = ctx.require_meeting()
+        key = "speaker_deadline" if ctx.participant.role in SPEAKERS else "delegation_deadline"
+        value = meeting.registration.get(key) or meeting.registration.get("speaker_deadline")
+        if value is None:
+            ctx.skip("the meeting file gives no registration deadline")
+        deadline = deadline_end(value, meeting.timezone)
+        shown = f"{value:%a %d %b %Y}" + ("" if isinstance(value, dt.datetime) else " (end of day)")
+        registered = as_moment(ctx.cli_options.get("registered"), meeting.timezone)
+        if registered is not None:
+            late = late_by(registered, deadline)
+            facts = {"registered": registered.isoformat(), "deadline": deadline.isoformat()}
+            if late is None:
+                return Finding.passed(f"registered {registered:%d %b %Y}, by {shown}", facts=facts)
+            message = f"registered {registered:%d %b %Y}, {_days(late)} after the deadline {shown}"
+            if ctx.options["late"] == "fail":
+                return Finding.fail(message, facts=facts)
+            return Finding.warn(message, facts=facts)
+        now = dt.datetime.now(dt.UTC)
+        if now < deadline:
+            return Finding.passed(
+                f"registration open until {shown} ({_days(deadline - now)} left)",
+                facts={"deadline": deadline.isoformat()},
+            )
+        return Finding.passed(
+            f"registration closed {shown}; if you registered in time, nothing to do",
+            facts={"deadline": deadline.isoformat()},
+        )
