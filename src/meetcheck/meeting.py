@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from meetcheck.languages import unknown_language
 from meetcheck.plugintables import TableValidator, read_plugin_tables
 from meetcheck.tomlfile import Validator, load_toml
 
@@ -227,6 +228,10 @@ def parse_meeting(
         p = ("channels", code)
         if not CHANNEL_CODE.match(code):
             v.fail(p, "channel code must be 'floor' or an ISO 639-1 language code such as 'fr'")
+        if unknown_language(code):
+            v.fail(
+                p, f"unknown language code {code!r} (not ISO 639-1; the UN six: ar zh en fr ru es)"
+            )
         if isinstance(spec, str):
             spec = {"url": spec}
         v.expect(p, spec, "table")

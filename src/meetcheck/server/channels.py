@@ -72,6 +72,22 @@ def programme(code: str, seconds: float, seed: int | None = None) -> np.ndarray:
     return np.ascontiguousarray(pcm, dtype=np.float32).reshape(-1)
 
 
+class DelayLine:
+    """Delays a stream by a fixed number of samples (silence first): a channel that lags
+    the programme clock, as an interpretation path through another encoder or relay does.
+    """
+
+    def __init__(self, samples: int) -> None:
+        self.pending = np.zeros(samples, dtype=np.float32)
+
+    def process(self, pcm: np.ndarray) -> np.ndarray:
+        if not len(self.pending):
+            return pcm
+        joined = np.concatenate([self.pending, pcm])
+        self.pending = joined[len(pcm) :]
+        return joined[: len(pcm)]
+
+
 class ArrayLoopReader:
     """Loops over an in-memory programme."""
 
@@ -300,6 +316,7 @@ class ChannelSource:
         seed: int | None = None,
         bitrate: int = 64_000,
         linger: float = LINGER,
+        delay_ms: int = 0,
     ) -> None:
         self.code = code
         self.label = label
@@ -311,6 +328,8 @@ class ChannelSource:
         self.seed = seed
         self.bitrate = bitrate
         self.linger = linger
+        self.delay_ms = delay_ms
+        self._delay: DelayLine | None = None
         self.listeners: set[ListenerTrack] = set()
         self._task: asyncio.Task[None] | None = None
         self._pcm: np.ndarray | None = None
@@ -363,6 +382,8 @@ class ChannelSource:
         pcm = reader.read(BLOCK)
         if self._identity is not None:
             pcm = self._identity(pcm, start)
+        if self._delay is not None:
+            pcm = self._delay.process(pcm)
         return np.ascontiguousarray(pcm, dtype=np.float32)
 
     async def _run(self) -> None:
@@ -372,6 +393,8 @@ class ChannelSource:
         try:
             await self.prepare()
             reader = await loop.run_in_executor(None, self._reader)
+            # Marked on the programme clock, then delayed: the marks arrive delay_ms late.
+            self._delay = DelayLine(self.delay_ms * SAMPLE_RATE // 1000) if self.delay_ms else None
             encoder = EncodedFrames(self.bitrate)
             sample = self.clock.frame_now()
             block_start = sample
@@ -439,6 +462,7 @@ class ChannelSource:
             "frames": self.frames,
             "late_frames": self.late_frames,
             "skips": self.skips,
+            "delay_ms": self.delay_ms,
         }
 
 
@@ -459,6 +483,7 @@ class ChannelSet:
                 programme_seconds=config.programme_seconds,
                 seed=config.seed,
                 bitrate=config.opus_bitrate,
+                delay_ms=ch.delay_ms,
             )
 
     def get(self, code: str) -> ChannelSource | None:

@@ -1,0 +1,265 @@
+"""The channel family's one measurement: every channel of the meeting, listened to at once.
+
+Each check of the family is a thin judgement over this collection, so the channels are
+subscribed to once per run, concurrently (one WHEP session each, over aiortc), for
+``LISTEN_S`` seconds of audio each. Per channel it keeps how the WHEP exchange ended (HTTP
+status and meaning), the time from request to first decoded audio, the audio window on its
+RTP timeline, and the receiver's statistics. The analysis (levels, the identity decoder,
+the delay against the floor) follows in the same thread.
+
+The collection runs in a thread on an event loop of its own (so the shared loop never
+waits for WebRTC set-up or decoding, and other checks never skew these timings), as one
+future: a check that times out while waiting for it does not cancel it for its siblings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from meetcheck.context import CheckContext
+    from meetcheck.meeting import Channel, Meeting
+
+KEY = "channels.collect"
+IMPORTS = (
+    "aiohttp",
+    "aiortc",
+    "av",
+    "numpy",
+    "meetcheck.webrtc.listen",
+    "meetcheck.media.identity",
+)
+LISTEN_S = 5.0  # audio per channel: the identity code needs 3 s, 4-6 s leaves margin
+CONNECT_TIMEOUT_S = 10.0  # offer, POST and answer
+FIRST_AUDIO_TIMEOUT_S = 8.0  # from the POST to the first decoded audio
+CLOSE_TIMEOUT_S = 3.0
+PERIOD_S = 2.0  # the timing marks' period: delays are known modulo this
+AHEAD_TOLERANCE_S = 0.05  # a channel cannot be ahead of the floor by more than this
+
+STATUS_MEANING = {
+    400: "the server rejected the request as malformed",
+    401: "the server wants a token: the meeting file gives none for this channel",
+    403: "the server refused the token: it is wrong or has expired",
+    404: "the server has no such channel",
+    405: "the URL is not a WHEP endpoint",
+    413: "the server found the request too large",
+    415: "the URL is not a WHEP endpoint",
+    429: "the server is rate-limiting requests",
+    503: "the server is full and takes no more listeners for now",
+}
+
+
+@dataclass
+class ChannelData:
+    """What was received on one channel, and what the analysis made of it."""
+
+    code: str
+    label: str
+    url: str
+    # reception
+    ok: bool = False
+    problem: str = ""  # one line: what went wrong, when not ok
+    stage: str = ""  # where it went wrong: request, answer, connect, audio
+    http_status: int | None = None
+    retry_after: str = ""
+    first_audio_ms: float | None = None
+    stats: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    concealed_pct: float = 0.0
+    # analysis
+    level_dbfs: float = -math.inf
+    peak_dbfs: float = -math.inf
+    clipped_runs: int = 0
+    modulation_db: float = 0.0
+    identity: str | None = None  # code decoded from the identity signal
+    identity_confidence: float = 0.0
+    marks: int = 0  # timing marks found
+    delay_ms: float | None = None  # against the floor (floor: 0)
+    start_s: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return (
+            self.code
+            if not self.label or self.label == self.code
+            else f"{self.code} ({self.label})"
+        )
+
+
+@dataclass
+class Collection:
+    channels: dict[str, ChannelData]
+    seconds: float  # wall time of the whole collection
+    identity_channels: list[str] | None  # channels the server says carry the signal
+
+    @property
+    def received(self) -> list[ChannelData]:
+        return [c for c in self.channels.values() if c.ok]
+
+
+async def collect(ctx: CheckContext) -> Collection:
+    """The run's collection (measured by the first check that asks; shared by all)."""
+    meeting = ctx.require_meeting()
+    if not meeting.channels:
+        ctx.skip("the meeting file lists no interpretation channels ([channels])")
+    task = await ctx.shared.once(KEY, lambda: _start(meeting))
+    return await asyncio.shield(task)
+
+
+async def _start(meeting: Meeting) -> asyncio.Future[Collection]:
+    loop = asyncio.get_running_loop()
+    return asyncio.ensure_future(loop.run_in_executor(None, _collect_in_thread, meeting))
+
+
+def _collect_in_thread(meeting: Meeting) -> Collection:
+    """The whole collection on an event loop of its own, in a thread: seven WebRTC
+    sessions' set-up (key generation, DTLS handshakes, SRTP, decoding) then never delays
+    the shared loop's timers, and the run's other checks never delay these timings."""
+    return asyncio.run(_collect(meeting))
+
+
+def _ice_servers(meeting: Meeting) -> list[Any]:
+    from aiortc import RTCIceServer
+
+    return [
+        RTCIceServer(
+            urls=list(s.urls), username=s.username or None, credential=s.credential or None
+        )
+        for s in meeting.ice_servers
+    ]
+
+
+async def _collect(meeting: Meeting) -> Collection:
+    started = time.monotonic()
+    ice = _ice_servers(meeting)
+    data = {code: ChannelData(code, ch.label, ch.url) for code, ch in meeting.channels.items()}
+    captures = await asyncio.gather(
+        *(_listen(meeting.channels[code], data[code], ice) for code in data)
+    )
+    # Own loop, own thread, the sessions closed: analysing here blocks nothing else.
+    _analyse(data, dict(zip(data, captures, strict=True)))
+    info = meeting.server_info.get("identity_channels")
+    return Collection(
+        data, time.monotonic() - started, list(info) if isinstance(info, list) else None
+    )
+
+
+async def _listen(channel: Channel, out: ChannelData, ice: list[Any]) -> Any:
+    """Receive one channel; fills ``out``'s reception fields, returns the capture."""
+    import aiohttp
+
+    from meetcheck.webrtc.client import EndpointError
+    from meetcheck.webrtc.listen import ChannelListener, inbound_stats
+
+    client = ChannelListener(channel.url, channel.token, ice_servers=ice, keep_seconds=LISTEN_S + 2)
+    capture = None
+    try:
+        out.stage = "request"
+        try:
+            await asyncio.wait_for(client.connect(CONNECT_TIMEOUT_S), CONNECT_TIMEOUT_S + 1)
+        except EndpointError as exc:
+            out.http_status = exc.status
+            out.retry_after = str(exc.headers.get("Retry-After", "") or "")
+            meaning = STATUS_MEANING.get(exc.status, "the server refused the request")
+            out.problem = f"HTTP {exc.status}: {meaning}"
+            if out.retry_after:
+                out.problem += f" (Retry-After: {out.retry_after} s)"
+            return None
+        except TimeoutError:
+            out.problem = f"no answer within {CONNECT_TIMEOUT_S:g} s"
+            return None
+        except aiohttp.ClientError as exc:
+            out.problem = f"cannot reach the endpoint ({type(exc).__name__}: {exc})"
+            return None
+        except (OSError, ValueError) as exc:
+            out.problem = f"the exchange failed ({type(exc).__name__}: {exc})"
+            return None
+        out.stage = "audio"
+        try:
+            first = await client.first_frame(FIRST_AUDIO_TIMEOUT_S)
+        except TimeoutError:
+            state = client.pc.connectionState if client.pc is not None else "none"
+            out.problem = (
+                f"answered, but no audio within {FIRST_AUDIO_TIMEOUT_S:g} s (connection {state})"
+            )
+            if state != "connected":
+                out.stage = "connect"
+            return None
+        out.first_audio_ms = first * 1000.0
+        try:
+            capture = await client.capture(LISTEN_S, timeout=LISTEN_S + 3)
+        except TimeoutError as exc:
+            out.problem = f"audio stopped after it started ({exc})"
+            return None
+        out.stats = await inbound_stats(client)
+        out.ok = True
+        out.stage = ""
+        return capture
+    finally:
+        try:
+            await asyncio.wait_for(client.close(), CLOSE_TIMEOUT_S)
+        except (TimeoutError, OSError, aiohttp.ClientError):
+            pass
+
+
+def _modulation_db(pcm: Any) -> float:
+    """Spread of 50 ms levels (90th minus 10th percentile, dB): speech rises and falls by
+    tens of dB between syllables and pauses; a tone or steady noise stays within a few."""
+    import numpy as np
+
+    block = 2400
+    n = len(pcm) // block
+    if n < 4:
+        return 0.0
+    frames = pcm[: n * block].astype(np.float64).reshape(n, block)
+    levels = 10 * np.log10(np.mean(frames * frames, axis=1) + 1e-12)
+    return float(np.percentile(levels, 90) - np.percentile(levels, 10))
+
+
+def _analyse(data: dict[str, ChannelData], captures: dict[str, Any]) -> None:
+    """Levels, identity and delay of every received channel (blocking: run in a thread)."""
+    from meetcheck.media.frames import SAMPLE_RATE
+    from meetcheck.media.identity import IdentityDecoder, mark_offset_s
+    from meetcheck.media.levels import active_level_dbfs, clipped_runs, peak_dbfs
+
+    detections = {}
+    for code, cap in captures.items():
+        if cap is None:
+            continue
+        d = data[code]
+        pcm = cap.pcm
+        d.seconds = cap.seconds
+        d.start_s = cap.start_s
+        d.concealed_pct = 100.0 * cap.concealed_samples / len(pcm) if len(pcm) else 0.0
+        d.level_dbfs = active_level_dbfs(pcm, SAMPLE_RATE)
+        d.peak_dbfs = peak_dbfs(pcm)
+        d.clipped_runs = len(clipped_runs(pcm))
+        d.modulation_db = _modulation_db(pcm)
+        decoder = IdentityDecoder(max_seconds=LISTEN_S + 1)
+        decoder.feed(pcm)
+        det = decoder.result()
+        detections[code] = det
+        d.identity = det.code
+        d.identity_confidence = det.confidence
+        d.marks = len(det.marks_s)
+    floor = detections.get("floor")
+    if floor is None or not floor.marks_s:
+        return
+    for code, det in detections.items():
+        if code == "floor":
+            data[code].delay_ms = 0.0
+            continue
+        offset = mark_offset_s(
+            floor, det, reference_start_s=data["floor"].start_s, other_start_s=data[code].start_s
+        )
+        if offset is None:
+            continue
+        # Marks repeat every 2 s, so the offset is known in [-1 s, +1 s); a channel cannot
+        # be ahead of the floor it interprets, so "ahead" means one period later.
+        if offset < -AHEAD_TOLERANCE_S:
+            offset += PERIOD_S
+        data[code].delay_ms = offset * 1000.0
