@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -112,10 +113,17 @@ class ArrayLoopReader:
 
 
 class FileLoopReader:
-    """Decodes an audio file with PyAV in a loop: 48 kHz, channels averaged to mono."""
+    """Decodes an audio file with PyAV in a loop: 48 kHz, channels averaged to mono.
+
+    Reads run in executor threads while the source's task may be cancelled and close the
+    reader: a lock makes close() wait for a read in progress, because closing a container
+    FFmpeg is decoding from crashes the process (seen as a segfault at server shutdown).
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._lock = threading.RLock()
+        self._closed = False
         self._container: Any = None
         self._frames: Any = None
         self._resampler: Any = None
@@ -124,7 +132,7 @@ class FileLoopReader:
         self._open()
 
     def _open(self) -> None:
-        self.close()
+        self._close_container()
         self._container = av.open(self.path)
         if not self._container.streams.audio:
             self._container.close()
@@ -167,6 +175,12 @@ class FileLoopReader:
             raise ValueError("the file decodes to no audio")
 
     def read(self, n: int) -> np.ndarray:
+        with self._lock:
+            if self._closed:
+                raise ValueError("the reader is closed")
+            return self._read(n)
+
+    def _read(self, n: int) -> np.ndarray:
         guard = 0
         while self._buffered < n:
             before = self._buffered
@@ -189,6 +203,11 @@ class FileLoopReader:
         return out
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._close_container()
+
+    def _close_container(self) -> None:
         if self._container is not None:
             try:
                 self._container.close()

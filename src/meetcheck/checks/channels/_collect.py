@@ -60,6 +60,7 @@ class ChannelData:
     code: str
     label: str
     url: str
+    via: str = "whep"  # or "webcast" (an HLS playlist or HTTP audio stream, read by PyAV)
     # reception
     ok: bool = False
     problem: str = ""  # one line: what went wrong, when not ok
@@ -82,12 +83,18 @@ class ChannelData:
     start_s: float = 0.0
 
     @property
+    def key(self) -> str:
+        return self.code if self.via == "whep" else f"{self.via}:{self.code}"
+
+    @property
+    def floor_key(self) -> str:
+        """The channel this one's delay and level are compared with."""
+        return "floor" if self.via == "whep" else f"{self.via}:floor"
+
+    @property
     def name(self) -> str:
-        return (
-            self.code
-            if not self.label or self.label == self.code
-            else f"{self.code} ({self.label})"
-        )
+        name = self.code if self.via == "whep" else f"{self.via} {self.code}"
+        return name if not self.label or self.label == self.code else f"{name} ({self.label})"
 
 
 @dataclass
@@ -104,8 +111,8 @@ class Collection:
 async def collect(ctx: CheckContext) -> Collection:
     """The run's collection (measured by the first check that asks; shared by all)."""
     meeting = ctx.require_meeting()
-    if not meeting.channels:
-        ctx.skip("the meeting file lists no interpretation channels ([channels])")
+    if not meeting.channels and not meeting.webcast:
+        ctx.skip("the meeting file lists no interpretation channels ([channels] or [webcast])")
     task = await ctx.shared.once(KEY, lambda: _start(meeting))
     return await asyncio.shield(task)
 
@@ -136,10 +143,17 @@ def _ice_servers(meeting: Meeting) -> list[Any]:
 async def _collect(meeting: Meeting) -> Collection:
     started = time.monotonic()
     ice = _ice_servers(meeting)
-    data = {code: ChannelData(code, ch.label, ch.url) for code, ch in meeting.channels.items()}
-    captures = await asyncio.gather(
-        *(_listen(meeting.channels[code], data[code], ice) for code in data)
-    )
+    loop = asyncio.get_running_loop()
+    data: dict[str, ChannelData] = {}
+    jobs = []
+    for code, ch in meeting.channels.items():
+        d = data[code] = ChannelData(code, ch.label, ch.url)
+        jobs.append(_listen(ch, d, ice))
+    for code, ch in meeting.webcast.items():
+        d = ChannelData(code, ch.label, ch.url, via="webcast")
+        data[d.key] = d
+        jobs.append(loop.run_in_executor(None, _listen_webcast, ch, d))
+    captures = await asyncio.gather(*jobs)
     # Own loop, own thread, the sessions closed: analysing here blocks nothing else.
     _analyse(data, dict(zip(data, captures, strict=True)))
     info = meeting.server_info.get("identity_channels")
@@ -206,6 +220,27 @@ async def _listen(channel: Channel, out: ChannelData, ice: list[Any]) -> Any:
             pass
 
 
+def _listen_webcast(channel: Channel, out: ChannelData) -> Any:
+    """Read one webcast stream through PyAV (blocking: runs in a thread)."""
+    from meetcheck.webrtc.webcast import WebcastError, listen
+
+    out.stage = "request"
+    try:
+        capture = listen(channel.url, LISTEN_S, token=channel.token, timeout=CONNECT_TIMEOUT_S)
+    except WebcastError as exc:
+        out.http_status = exc.status
+        meaning = STATUS_MEANING.get(exc.status or 0, "")
+        out.problem = f"HTTP {exc.status}: {meaning}" if exc.status and meaning else str(exc)
+        return None
+    out.first_audio_ms = capture.first_audio_s * 1000.0
+    if capture.seconds < LISTEN_S / 2:
+        out.problem = f"the stream ended after {capture.seconds:.1f} s of audio"
+        return None
+    out.ok = True
+    out.stage = ""
+    return capture
+
+
 def _modulation_db(pcm: Any) -> float:
     """Spread of 50 ms levels (90th minus 10th percentile, dB): speech rises and falls by
     tens of dB between syllables and pauses; a tone or steady noise stays within a few."""
@@ -227,14 +262,15 @@ def _analyse(data: dict[str, ChannelData], captures: dict[str, Any]) -> None:
     from meetcheck.media.levels import active_level_dbfs, clipped_runs, peak_dbfs
 
     detections = {}
-    for code, cap in captures.items():
+    for key, cap in captures.items():
         if cap is None:
             continue
-        d = data[code]
+        d = data[key]
         pcm = cap.pcm
         d.seconds = cap.seconds
         d.start_s = cap.start_s
-        d.concealed_pct = 100.0 * cap.concealed_samples / len(pcm) if len(pcm) else 0.0
+        concealed = getattr(cap, "concealed_samples", 0)
+        d.concealed_pct = 100.0 * concealed / len(pcm) if len(pcm) else 0.0
         d.level_dbfs = active_level_dbfs(pcm, SAMPLE_RATE)
         d.peak_dbfs = peak_dbfs(pcm)
         d.clipped_runs = len(clipped_runs(pcm))
@@ -242,19 +278,20 @@ def _analyse(data: dict[str, ChannelData], captures: dict[str, Any]) -> None:
         decoder = IdentityDecoder(max_seconds=LISTEN_S + 1)
         decoder.feed(pcm)
         det = decoder.result()
-        detections[code] = det
+        detections[key] = det
         d.identity = det.code
         d.identity_confidence = det.confidence
         d.marks = len(det.marks_s)
-    floor = detections.get("floor")
-    if floor is None or not floor.marks_s:
-        return
-    for code, det in detections.items():
-        if code == "floor":
-            data[code].delay_ms = 0.0
+    for key, det in detections.items():
+        d = data[key]
+        floor = detections.get(d.floor_key)
+        if floor is None or not floor.marks_s:
+            continue
+        if key == d.floor_key:
+            d.delay_ms = 0.0
             continue
         offset = mark_offset_s(
-            floor, det, reference_start_s=data["floor"].start_s, other_start_s=data[code].start_s
+            floor, det, reference_start_s=data[d.floor_key].start_s, other_start_s=d.start_s
         )
         if offset is None:
             continue
@@ -262,4 +299,4 @@ def _analyse(data: dict[str, ChannelData], captures: dict[str, Any]) -> None:
         # be ahead of the floor it interprets, so "ahead" means one period later.
         if offset < -AHEAD_TOLERANCE_S:
             offset += PERIOD_S
-        data[code].delay_ms = offset * 1000.0
+        d.delay_ms = offset * 1000.0

@@ -19,6 +19,11 @@ def channel_fact(code: str) -> Measurement:
     return Measurement("channel", code)
 
 
+def channel_facts(c: ChannelData) -> list[Measurement]:
+    """The channel's code, and for a webcast stream how it was received."""
+    return [channel_fact(c.code)] + ([Measurement("via", c.via)] if c.via != "whep" else [])
+
+
 def template(text: str) -> str:
     """Text (a channel's label) made safe to embed in a ``ctx.judge`` message template."""
     return text.replace("{", "{{").replace("}", "}}")
@@ -36,7 +41,7 @@ def worst(findings: Sequence[Finding]) -> Finding:
     measurements: list[Measurement] = []
     for f in findings:
         for m in f.measurements:
-            if m.name == "channel" and any(x.name == "channel" for x in measurements):
+            if m.name in ("channel", "via") and any(x.name == m.name for x in measurements):
                 continue
             measurements.append(m)
     return Finding(top.status, message, top.remediation, measurements, top.threshold)
@@ -51,7 +56,7 @@ def not_received(ctx: CheckContext, data: Collection) -> list[Finding]:
         Finding.warn(
             f"{c.name}: not checked, it was not received (see channels.receive)",
             fix="See channels.receive for why this channel could not be received.",
-            facts=[channel_fact(c.code)],
+            facts=channel_facts(c),
         )
         for c in data.channels.values()
         if not c.ok

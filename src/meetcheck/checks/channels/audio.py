@@ -7,7 +7,7 @@ import math
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
 from meetcheck.checks.channels._collect import IMPORTS, ChannelData, collect
-from meetcheck.checks.channels._findings import channel_fact, not_received, template, worst
+from meetcheck.checks.channels._findings import channel_facts, not_received, template, worst
 from meetcheck.context import CheckContext
 from meetcheck.readable import number
 
@@ -54,9 +54,9 @@ class ChannelsAudio(Check):
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)
         out = not_received(ctx, data)
-        floor = data.channels.get("floor")
-        floor_level = floor.level_dbfs if floor is not None and floor.ok else -math.inf
         for c in data.received:
+            floor = data.channels.get(c.floor_key)
+            floor_level = floor.level_dbfs if floor is not None and floor.ok else -math.inf
             out.append(self._one(ctx, c, floor_level))
         return out
 
@@ -64,7 +64,7 @@ class ChannelsAudio(Check):
         name = template(c.name)
         level = max(SILENT_DBFS, c.level_dbfs)
         facts = [
-            channel_fact(c.code),
+            *channel_facts(c),
             Measurement("peak_dbfs", round(max(SILENT_DBFS, c.peak_dbfs), 1), "dBFS"),
             Measurement("modulation_db", round(c.modulation_db, 1), "dB"),
             Measurement("seconds", round(c.seconds, 2), "s"),
@@ -85,10 +85,10 @@ class ChannelsAudio(Check):
                 Finding.fail(
                     f"{c.name}: a constant signal (a tone or steady noise), not programme: "
                     f"its level varies by only {number(round(c.modulation_db, 1))} dB",
-                    facts=[channel_fact(c.code)],
+                    facts=channel_facts(c),
                 )
             )
-        if c.code != "floor" and math.isfinite(floor_level):
+        if c.key != c.floor_key and math.isfinite(floor_level):
             found.append(
                 ctx.judge(
                     "level_vs_floor_db",
@@ -96,7 +96,7 @@ class ChannelsAudio(Check):
                     ok=f"{name}: {{value}} {{unit}} against the floor",
                     bad=f"{name}: far quieter than the floor, {{value}} {{unit}} "
                     "(limit {limit} {unit})",
-                    extra=[channel_fact(c.code)],
+                    extra=channel_facts(c),
                 )
             )
         found.append(
@@ -105,7 +105,7 @@ class ChannelsAudio(Check):
                 c.clipped_runs,
                 ok=f"{name}: {{value}} clipped runs",
                 bad=f"{name}: clipped, {{value}} runs at full scale (limit {{limit}})",
-                extra=[channel_fact(c.code)],
+                extra=channel_facts(c),
             )
         )
         return worst(found)

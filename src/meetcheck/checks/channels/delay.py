@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
-from meetcheck.checks.channels._collect import IMPORTS, collect
-from meetcheck.checks.channels._findings import channel_fact, not_received, template
+from meetcheck.checks.channels._collect import IMPORTS, Collection, collect
+from meetcheck.checks.channels._findings import channel_facts, not_received, template
 from meetcheck.context import CheckContext
 
 
@@ -26,24 +26,22 @@ class ChannelsDelay(Check):
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)
         out = not_received(ctx, data)
-        floor = data.channels.get("floor")
-        if floor is None:
-            ctx.skip("the meeting has no floor channel to measure delays against")
-        if not floor.ok:
-            ctx.skip("the floor was not received (see channels.receive)")
-        if not floor.marks:
-            ctx.skip("the floor carries no timing marks: delays cannot be measured")
+        if not any(c.delay_ms is not None for c in data.received):
+            ctx.skip(self._why_not(data, "floor") or "no channel carries timing marks")
         for c in data.received:
             name = template(c.name)
             if c.delay_ms is None:
+                why = self._why_not(data, c.floor_key)
+                if why == "":
+                    why = "the channel carries no timing marks"
                 out.append(
                     Finding.passed(
-                        f"{c.name}: delay not measurable, the channel carries no timing marks",
-                        facts=[channel_fact(c.code), Measurement("marks", c.marks)],
+                        f"{c.name}: delay not measurable, {why}",
+                        facts=[*channel_facts(c), Measurement("marks", c.marks)],
                     )
                 )
                 continue
-            note = "the reference" if c.code == "floor" else ""
+            note = "the reference" if c.key == c.floor_key else ""
             out.append(
                 ctx.judge(
                     "delay_ms",
@@ -51,7 +49,20 @@ class ChannelsDelay(Check):
                     ok=f"{name}: {{value}} {{unit}} behind the floor",
                     bad=f"{name}: {{value}} {{unit}} behind the floor (limit {{limit}} {{unit}})",
                     note=note,
-                    extra=[channel_fact(c.code), Measurement("marks", c.marks)],
+                    extra=[*channel_facts(c), Measurement("marks", c.marks)],
                 )
             )
         return out
+
+    @staticmethod
+    def _why_not(data: Collection, floor_key: str) -> str:
+        """Why delays against ``floor_key`` cannot be measured ("" if they can)."""
+        floor = data.channels.get(floor_key)
+        if floor is None:
+            where = "webcast" if floor_key != "floor" else "meeting"
+            return f"the {where} has no floor channel to measure delays against"
+        if not floor.ok:
+            return "the floor was not received (see channels.receive)"
+        if not floor.marks:
+            return "the floor carries no timing marks"
+        return ""

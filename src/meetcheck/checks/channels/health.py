@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.channels._collect import IMPORTS, collect
-from meetcheck.checks.channels._findings import channel_fact, not_received, template, worst
+from meetcheck.checks.channels._findings import channel_facts, not_received, template, worst
 from meetcheck.context import CheckContext
 
 
@@ -32,7 +32,15 @@ class ChannelsHealth(Check):
         out = not_received(ctx, data)
         for c in data.received:
             name = template(c.name)
-            ch = [channel_fact(c.code)]
+            ch = channel_facts(c)
+            if c.via != "whep":
+                out.append(
+                    Finding.passed(
+                        f"{c.name}: not measured, a webcast over HTTP has no packet statistics",
+                        facts=ch,
+                    )
+                )
+                continue
             stats = c.stats
             found = [
                 ctx.judge(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Severity
 from meetcheck.checks.channels._collect import IMPORTS, ChannelData, Collection, collect
-from meetcheck.checks.channels._findings import channel_fact, not_received
+from meetcheck.checks.channels._findings import channel_facts, not_received
 from meetcheck.context import CheckContext
 
 
@@ -31,7 +31,7 @@ class ChannelsIdentity(Check):
         return out
 
     def _one(self, c: ChannelData, data: Collection) -> Finding:
-        facts = [channel_fact(c.code), Measurement("marks", c.marks)]
+        facts = [*channel_facts(c), Measurement("marks", c.marks)]
         if c.identity is not None:
             facts += [
                 Measurement("identity", c.identity),
@@ -54,7 +54,11 @@ class ChannelsIdentity(Check):
                 fix="Tell the technicians: this channel may carry two sources at once.",
                 facts=facts,
             )
-        declared = data.identity_channels is not None and c.code in data.identity_channels
+        declared = (
+            c.via == "whep"
+            and data.identity_channels is not None
+            and c.code in data.identity_channels
+        )
         why = (
             "the server says it sends the identity signal, but none was found"
             if declared

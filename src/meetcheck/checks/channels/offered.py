@@ -28,8 +28,9 @@ class ChannelsOffered(Check):
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         meeting = ctx.require_meeting()
-        offered = sorted(meeting.channels)
-        missing = [c for c in ctx.options["required"] if c not in meeting.channels]
+        # A channel counts whether delegates get it from the platform or the webcast.
+        offered = sorted(set(meeting.channels) | set(meeting.webcast))
+        missing = [c for c in ctx.options["required"] if c not in offered]
         if not missing:
             return [
                 Finding.passed(
@@ -40,7 +41,7 @@ class ChannelsOffered(Check):
             ]
         return [
             Finding.fail(
-                f"{code}: required channel missing from the meeting file "
+                f"{code}: required channel missing from the meeting file ([channels], [webcast]) "
                 f"(offered: {', '.join(offered) or 'none'})",
                 facts=[channel_fact(code)],
             )

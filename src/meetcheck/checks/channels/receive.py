@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.channels._collect import IMPORTS, ChannelData, collect
-from meetcheck.checks.channels._findings import channel_fact, template
+from meetcheck.checks.channels._findings import channel_facts, template
 from meetcheck.context import CheckContext
 
 FIX_BY_STATUS = {
@@ -53,7 +53,7 @@ class ChannelsReceive(Check):
         data = await collect(ctx)
         out = []
         for c in data.channels.values():
-            facts = [channel_fact(c.code)]
+            facts = channel_facts(c)
             if c.ok:
                 assert c.first_audio_ms is not None
                 name = template(c.name)
