@@ -303,3 +303,93 @@ def test_a_malformed_url_or_unknown_language_is_exit_2_naming_the_key(
     assert result.exit_code == 2, result.output
     assert key in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# -- an endpoint that answers and then sends no media ------------------------------------
+class _Mute:
+    """A WHEP endpoint (aiohttp + aiortc on 127.0.0.1) that answers every offer with a
+    sendonly audio track that never produces a frame."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.loop = asyncio.new_event_loop()
+        self.pcs: list = []
+        self.url = ""
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    async def _start(self) -> None:
+        from aiohttp import web
+
+        async def post(request: web.Request) -> web.Response:
+            import asyncio
+
+            from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+            from aiortc.mediastreams import MediaStreamTrack
+
+            from meetcheck.webrtc import loopback
+
+            class Never(MediaStreamTrack):
+                kind = "audio"
+
+                async def recv(self):  # type: ignore[override]
+                    await asyncio.Future()
+
+            pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+            self.pcs.append(pc)
+            await pc.setRemoteDescription(
+                RTCSessionDescription(sdp=await request.text(), type="offer")
+            )
+            pc.addTrack(Never())
+            with loopback.loopback_only():
+                await pc.setLocalDescription(await pc.createAnswer())
+            return web.Response(
+                status=201,
+                text=pc.localDescription.sdp,
+                content_type="application/sdp",
+                headers={"Location": "/whep/fr/1"},
+            )
+
+        app = web.Application()
+        app.router.add_post("/whep/fr", post)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/whep/fr"
+
+    async def _stop(self) -> None:
+        for pc in self.pcs:
+            await pc.close()
+        await self.runner.cleanup()
+
+    def __enter__(self) -> _Mute:
+        import asyncio
+
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self._stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+
+
+def test_an_endpoint_that_sends_no_media_is_a_finding_within_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_collect, "FIRST_AUDIO_TIMEOUT_S", 2.0)
+    cfg = ServerConfig(programme_seconds=5, channels=[ChannelConfig("floor")])
+    with serve_in_thread(cfg) as srv, _Mute() as mute:
+        doc = tomllib.loads(srv.meeting_toml())
+        doc["channels"]["fr"] = {"url": mute.url, "label": "French"}
+        results = run_family_here(write_meeting(tmp_path / "meeting.toml", doc))
+    receive = per_channel(results["channels.receive"])
+    assert receive["floor"]["status"] == "PASS"
+    fr = receive["fr"]
+    assert fr["status"] == "FAIL" and "no audio within 2 s" in fr["message"], fr
+    assert per_channel(results["channels.audio"])["floor"]["status"] == "PASS"

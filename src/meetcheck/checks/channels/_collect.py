@@ -5,11 +5,12 @@ subscribed to once per run, concurrently (one WHEP session each, over aiortc), f
 ``LISTEN_S`` seconds of audio each. Per channel it keeps how the WHEP exchange ended (HTTP
 status and meaning), the time from request to first decoded audio, the audio window on its
 RTP timeline, and the receiver's statistics. The analysis (levels, the identity decoder,
-the delay against the floor) follows in the same thread.
+the delay against the floor) follows in the same process.
 
-The collection runs in a thread on an event loop of its own (so the shared loop never
-waits for WebRTC set-up or decoding, and other checks never skew these timings), as one
-future: a check that times out while waiting for it does not cancel it for its siblings.
+The collection runs in a process of its own (so the shared loop never waits for WebRTC
+set-up or decoding, not even for the interpreter lock, and other checks never skew these
+timings), as one future: a check that times out while waiting for it does not cancel it
+for its siblings.
 """
 
 from __future__ import annotations
@@ -20,23 +21,23 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from meetcheck.meeting import Meeting
+
 if TYPE_CHECKING:
     from meetcheck.context import CheckContext
-    from meetcheck.meeting import Channel, Meeting
+    from meetcheck.meeting import Channel
 
 KEY = "channels.collect"
-IMPORTS = (
-    "aiohttp",
-    "aiortc",
-    "av",
-    "numpy",
-    "meetcheck.webrtc.listen",
-    "meetcheck.media.identity",
-)
-LISTEN_S = 5.0  # audio per channel: the identity code needs 3 s, 4-6 s leaves margin
-CONNECT_TIMEOUT_S = 10.0  # offer, POST and answer
-FIRST_AUDIO_TIMEOUT_S = 8.0  # from the POST to the first decoded audio
+# The checks import nothing heavy: aiortc, PyAV and numpy load in the listening process.
+IMPORTS: tuple[str, ...] = ()
+LISTEN_S = 4.0  # audio per channel: the identity code needs 3 s, 4 s decodes 42/42 (docs)
+CONNECT_TIMEOUT_S = 8.0  # offer, POST and answer
+FIRST_AUDIO_TIMEOUT_S = 6.0  # after the answer, until the first decoded audio
 CLOSE_TIMEOUT_S = 3.0
+CHILD_TIMEOUT_S = 45.0  # the listening process ends well before; this only guards a hang
+LIMITS = ("LISTEN_S", "CONNECT_TIMEOUT_S", "FIRST_AUDIO_TIMEOUT_S", "CLOSE_TIMEOUT_S")
+# Worst case per channel (all channels run at once): 8 + 1 + 6 + (4 + 2) + 3 = 24 s, inside
+# the profiles' 30 s check timeout, so a hanging endpoint is a finding, never a TIMEOUT.
 PERIOD_S = 2.0  # the timing marks' period: delays are known modulo this
 AHEAD_TOLERANCE_S = 0.05  # a channel cannot be ahead of the floor by more than this
 
@@ -119,14 +120,79 @@ async def collect(ctx: CheckContext) -> Collection:
 
 async def _start(meeting: Meeting) -> asyncio.Future[Collection]:
     loop = asyncio.get_running_loop()
-    return asyncio.ensure_future(loop.run_in_executor(None, _collect_in_thread, meeting))
+    return asyncio.ensure_future(loop.run_in_executor(None, _collect_isolated, meeting))
 
 
-def _collect_in_thread(meeting: Meeting) -> Collection:
-    """The whole collection on an event loop of its own, in a thread: seven WebRTC
-    sessions' set-up (key generation, DTLS handshakes, SRTP, decoding) then never delays
-    the shared loop's timers, and the run's other checks never delay these timings."""
-    return asyncio.run(_collect(meeting))
+def _limits() -> dict[str, float]:
+    return {k: globals()[k] for k in LIMITS}
+
+
+def _collect_isolated(meeting: Meeting) -> Collection:
+    """The whole collection in a process of its own (waited for from a thread).
+
+    Why a process: seven WebRTC sessions' set-up (key generation, DTLS handshakes) and the
+    audio decoding hold the interpreter lock for milliseconds at a time, which a thread
+    would add to every timer of the checks sharing the run's event loop (and those checks
+    would skew these timings); a crash in a media library ends the listener, not the run.
+    A plain ``python -c`` child, not multiprocessing: that would re-import the caller's
+    main script, which breaks scripts that run checks without a ``__main__`` guard.
+    """
+    import os
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import meetcheck
+
+    # Only what the listener needs (a plugin's table in the meeting need not pickle).
+    light = Meeting(
+        name=meeting.name,
+        source=meeting.source,
+        ice_servers=list(meeting.ice_servers),
+        channels=dict(meeting.channels),
+        webcast=dict(meeting.webcast),
+        server_info={"identity_channels": meeting.server_info.get("identity_channels")},
+    )
+    here = str(Path(meetcheck.__file__).resolve().parents[1])  # this very meetcheck
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    code = "from meetcheck.checks.channels._collect import _child_main; _child_main()"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            input=pickle.dumps((light, _limits())),
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": path},
+            timeout=CHILD_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return _crashed(light, f"the listener did not finish within {CHILD_TIMEOUT_S:g} s")
+    if done.returncode != 0 or not done.stdout:
+        last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
+        why = f"the listening process failed (exit {done.returncode}: {last[:200]})"
+        return _crashed(light, why)
+    return pickle.loads(done.stdout)  # our own child's output
+
+
+def _child_main() -> None:
+    """The listening process: a pickled (meeting, limits) in, a pickled Collection out."""
+    import pickle
+    import sys
+
+    meeting, limits = pickle.loads(sys.stdin.buffer.read())
+    globals().update(limits)  # the parent's values (a test may have shortened them)
+    collection = asyncio.run(_collect(meeting))
+    sys.stdout.buffer.write(pickle.dumps(collection))
+    sys.stdout.buffer.flush()
+
+
+def _crashed(meeting: Meeting, why: str) -> Collection:
+    data = {}
+    for table, via in ((meeting.channels, "whep"), (meeting.webcast, "webcast")):
+        for code, ch in table.items():
+            d = ChannelData(code, ch.label, ch.url, via=via, problem=why, stage="audio")
+            data[d.key] = d
+    return Collection(data, 0.0, None)
 
 
 def _ice_servers(meeting: Meeting) -> list[Any]:
@@ -154,7 +220,7 @@ async def _collect(meeting: Meeting) -> Collection:
         data[d.key] = d
         jobs.append(loop.run_in_executor(None, _listen_webcast, ch, d))
     captures = await asyncio.gather(*jobs)
-    # Own loop, own thread, the sessions closed: analysing here blocks nothing else.
+    # Own process, the sessions closed: analysing here blocks nothing else.
     _analyse(data, dict(zip(data, captures, strict=True)))
     info = meeting.server_info.get("identity_channels")
     return Collection(
@@ -205,7 +271,7 @@ async def _listen(channel: Channel, out: ChannelData, ice: list[Any]) -> Any:
             return None
         out.first_audio_ms = first * 1000.0
         try:
-            capture = await client.capture(LISTEN_S, timeout=LISTEN_S + 3)
+            capture = await client.capture(LISTEN_S, timeout=LISTEN_S + 2)
         except TimeoutError as exc:
             out.problem = f"audio stopped after it started ({exc})"
             return None

@@ -45,7 +45,7 @@ class ChannelsDelay(Check):
             out.append(
                 ctx.judge(
                     "delay_ms",
-                    round(c.delay_ms, 1),
+                    round(c.delay_ms, 1) + 0.0,  # no "-0"
                     ok=f"{name}: {{value}} {{unit}} behind the floor",
                     bad=f"{name}: {{value}} {{unit}} behind the floor (limit {{limit}} {{unit}})",
                     note=note,
