@@ -119,27 +119,26 @@ async def collect(ctx: CheckContext) -> Collection:
 
 
 async def _start(meeting: Meeting) -> asyncio.Future[Collection]:
-    loop = asyncio.get_running_loop()
-    return asyncio.ensure_future(loop.run_in_executor(None, _collect_isolated, meeting))
+    return asyncio.ensure_future(_collect_isolated(meeting))
 
 
 def _limits() -> dict[str, float]:
     return {k: globals()[k] for k in LIMITS}
 
 
-def _collect_isolated(meeting: Meeting) -> Collection:
-    """The whole collection in a process of its own (waited for from a thread).
+async def _collect_isolated(meeting: Meeting) -> Collection:
+    """The whole collection in a process of its own.
 
     Why a process: seven WebRTC sessions' set-up (key generation, DTLS handshakes) and the
     audio decoding hold the interpreter lock for milliseconds at a time, which a thread
     would add to every timer of the checks sharing the run's event loop (and those checks
     would skew these timings); a crash in a media library ends the listener, not the run.
     A plain ``python -c`` child, not multiprocessing: that would re-import the caller's
-    main script, which breaks scripts that run checks without a ``__main__`` guard.
+    main script, which breaks scripts that run checks without a ``__main__`` guard. An
+    asyncio subprocess, so an interrupted run kills the child instead of waiting for it.
     """
     import os
     import pickle
-    import subprocess
     import sys
     from pathlib import Path
 
@@ -157,21 +156,31 @@ def _collect_isolated(meeting: Meeting) -> Collection:
     here = str(Path(meetcheck.__file__).resolve().parents[1])  # this very meetcheck
     path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
     code = "from meetcheck.checks.channels._collect import _child_main; _child_main()"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        code,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": path},
+    )
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            input=pickle.dumps((light, _limits())),
-            capture_output=True,
-            env={**os.environ, "PYTHONPATH": path},
-            timeout=CHILD_TIMEOUT_S,
+        out, err = await asyncio.wait_for(
+            proc.communicate(pickle.dumps((light, _limits()))), CHILD_TIMEOUT_S
         )
-    except subprocess.TimeoutExpired:
+    except TimeoutError:
         return _crashed(light, f"the listener did not finish within {CHILD_TIMEOUT_S:g} s")
-    if done.returncode != 0 or not done.stdout:
-        last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
-        why = f"the listening process failed (exit {done.returncode}: {last[:200]})"
-        return _crashed(light, why)
-    return pickle.loads(done.stdout)  # our own child's output
+    finally:
+        if proc.returncode is None:  # timed out, or the run was interrupted
+            proc.kill()
+            await asyncio.shield(proc.wait())
+    if proc.returncode != 0 or not out:
+        last = (err.decode(errors="replace").strip().splitlines() or [""])[-1]
+        return _crashed(
+            light, f"the listening process failed (exit {proc.returncode}: {last[:200]})"
+        )
+    return pickle.loads(out)  # our own child's output
 
 
 def _child_main() -> None:
