@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 import tomli_w
@@ -26,10 +27,12 @@ from support.channels import (
     silent_wav,
     speech_wav,
     tone_wav,
+    write_wav,
 )
 from support.helpers import run_async
 
 from meetcheck.checks.channels import _collect
+from meetcheck.media.programme import generate_programme
 from meetcheck.server.app import serve_in_thread
 from meetcheck.server.config import ChannelConfig, ServerConfig
 
@@ -87,6 +90,8 @@ def test_receive_identity_delay_and_health_are_measured(clean: dict) -> None:
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("channels")
     speech = speech_wav(tmp / "ar.wav", "ar")
+    quiet = generate_programme("de", 10, seed=3) * 10 ** (-18 / 20)  # about -44 dBFS
+    clipped = np.clip(generate_programme("it", 10, seed=4) * 10, -1, 1)  # flat tops
     channels = [
         ChannelConfig("floor", "Floor"),
         ChannelConfig("ar", "Arabic", source=str(speech) if speech else ""),
@@ -95,6 +100,9 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> dict:
         ChannelConfig("fr", "French", identity_code="es"),  # crossed: carries Spanish
         ChannelConfig("ru", "Russian", source=str(silent_wav(tmp / "silent.wav"))),
         ChannelConfig("es", "Spanish", source=str(tone_wav(tmp / "tone.wav"))),
+        # beyond the UN six: a channel 18 dB quieter than the floor, and a clipped one
+        ChannelConfig("de", "German", source=str(write_wav(tmp / "quiet.wav", quiet))),
+        ChannelConfig("it", "Italian", source=str(write_wav(tmp / "loud.wav", clipped))),
     ]
     cfg = ServerConfig(programme_seconds=10, seed=2, channels=channels)
     with serve_in_thread(cfg) as srv:
@@ -112,7 +120,9 @@ def test_a_missing_channel_fails_by_name(faulty: dict) -> None:
     assert list(per_channel(offered)) == ["zh"]
     assert "zh" in offered["findings"][0]["message"]
     # the channels that are there are still all checked
-    assert sorted(per_channel(faulty["channels.receive"])) == sorted(set(UN) - {"zh"})
+    assert sorted(per_channel(faulty["channels.receive"])) == sorted(
+        set(UN) - {"zh"} | {"de", "it"}
+    )
 
 
 def test_a_silent_channel_and_a_constant_tone_are_named(faulty: dict) -> None:
@@ -123,6 +133,19 @@ def test_a_silent_channel_and_a_constant_tone_are_named(faulty: dict) -> None:
     assert audio["es"]["status"] == "FAIL" and "constant" in audio["es"]["message"]
     for code in ("floor", "en", "fr"):
         assert audio[code]["status"] == "PASS", audio[code]
+
+
+def test_a_quiet_channel_and_a_clipped_one_are_named(faulty: dict) -> None:
+    audio = per_channel(faulty["channels.audio"])
+    de = audio["de"]
+    assert de["status"] == "WARN", de
+    assert -47 < de["level_dbfs"] < -41 and -21 < de["level_vs_floor_db"] < -15, de
+    assert "quieter than the floor" in de["message"]
+    it = audio["it"]
+    assert it["status"] == "FAIL" and it["clipped_runs"] > 20, it
+    assert "clipped" in it["message"]
+    for code in ("floor", "en", "fr"):
+        assert audio[code]["clipped_runs"] == 0
 
 
 def test_a_crossed_channel_fails_naming_both_codes(faulty: dict) -> None:
