@@ -416,3 +416,44 @@ def test_an_endpoint_that_sends_no_media_is_a_finding_within_the_timeout(
     fr = receive["fr"]
     assert fr["status"] == "FAIL" and "no audio within 2 s" in fr["message"], fr
     assert per_channel(results["channels.audio"])["floor"]["status"] == "PASS"
+
+
+# -- an interrupted run takes its listening process with it -------------------------------
+def test_sigterm_ends_the_run_and_the_listening_process(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from support.helpers import same_code_env
+
+    cfg = ServerConfig(programme_seconds=5, channels=[ChannelConfig("floor"), ChannelConfig("fr")])
+    with serve_in_thread(cfg) as srv:
+        cmd = [sys.executable, "-m", "meetcheck", "check", "-q", "--meeting", srv.meeting_url]
+        proc = subprocess.Popen(
+            [*cmd, "--only", "channels"],
+            env=same_code_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        children: list[str] = []
+        deadline = time.monotonic() + 15
+        while not children and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+            found = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+            children = found.stdout.split()
+        assert children, "the listening process never started"
+        time.sleep(1.0)  # mid-collection
+        stopped = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+        took = time.monotonic() - stopped
+    assert proc.returncode == 3, err  # INCOMPLETE: interrupted
+    assert took < 5, took
+    for pid in children:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        except OSError:
+            continue  # gone
+        assert state == "Z" or not os.path.exists(f"/proc/{pid}"), f"listener {pid} still runs"
