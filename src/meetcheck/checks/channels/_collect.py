@@ -284,6 +284,9 @@ async def _listen(channel: Channel, out: ChannelData, ice: list[Any]) -> Any:
         except TimeoutError as exc:
             out.problem = f"audio stopped after it started ({exc})"
             return None
+        if capture.seconds < LISTEN_S / 2:
+            out.problem = f"audio stopped after {capture.seconds:.1f} s"
+            return None
         out.stats = await inbound_stats(client)
         out.ok = True
         out.stage = ""
