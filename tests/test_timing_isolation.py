@@ -114,13 +114,18 @@ def test_a_timing_check_measures_the_same_beside_every_other_check(
     probe_env: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
     plugins, env = probe_env
-    alone = run(plugins, env, tmp_path, "--only", "probe.lateness")
+    # Two runs each, the better kept: a blocked loop shows in every run, while a single
+    # scheduling hiccup of a shared 2-core machine rarely repeats.
+    alone = [run(plugins, env, tmp_path, "--only", "probe.lateness") for _ in range(2)]
     with serve_in_thread() as server:
-        crowd = run(plugins, env, tmp_path, "--meeting", server.meeting_url)
-    ran = {cid for cid, r in crowd.items() if r["status"] not in ("SKIPPED", "ERROR")}
-    assert {"system.clock", "system.cpu", "network.interface", "probe.blocker"} <= ran
-    assert crowd["probe.slowimport"]["status"] == "PASS"
-    base, beside = lateness(alone["probe.lateness"]), lateness(crowd["probe.lateness"])
+        crowds = [run(plugins, env, tmp_path, "--meeting", server.meeting_url) for _ in range(2)]
+    for crowd in crowds:
+        ran = {cid for cid, r in crowd.items() if r["status"] not in ("SKIPPED", "ERROR")}
+        assert {"system.clock", "system.cpu", "network.interface", "probe.blocker"} <= ran
+        assert {"channels.receive", "links.form"} <= set(crowd)  # every family ran beside it
+        assert crowd["probe.slowimport"]["status"] == "PASS"
+    base = min(lateness(r["probe.lateness"]) for r in alone)
+    beside = min(lateness(r["probe.lateness"]) for r in crowds)
     # Without the runner's isolation the blocker alone adds 80 ms and the import 300 ms.
     print(f"probe lateness: alone {base} ms, beside every check {beside} ms")
     assert beside <= base + TOLERANCE_MS, (base, beside)

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from meetcheck.languages import unknown_language
 from meetcheck.plugintables import TableValidator, read_plugin_tables
 from meetcheck.tomlfile import Validator, load_toml
 
 TOP_KEYS = {
     "name", "timezone", "sessions", "platform", "ice_servers", "echo", "channels",
-    "throughput", "registration", "meetcheck", "plugins",
+    "throughput", "registration", "meetcheck", "plugins", "webcast",
 }  # fmt: skip
 SESSION_KEYS = {"title", "start", "end", "timezone"}
 PLATFORM_KEYS = {"url", "hosts"}
@@ -67,6 +68,8 @@ class Meeting:
     echo_url: str = ""
     echo_token: str = ""
     channels: dict[str, Channel] = field(default_factory=dict)
+    # The live webcast (HLS playlists or plain HTTP audio streams), by channel code.
+    webcast: dict[str, Channel] = field(default_factory=dict)
     throughput: dict[str, str] = field(default_factory=dict)
     registration: dict[str, Any] = field(default_factory=dict)
     # What `meetcheck serve` says about itself (identity_channels, health_url, ...).
@@ -86,6 +89,30 @@ class Meeting:
             ],
             "channels": sorted(self.channels),
         }
+
+
+def _channels(v: Validator, raw: dict[str, Any], table: str) -> dict[str, Channel]:
+    """``[channels]`` (WHEP endpoints) or ``[webcast]`` (HLS or HTTP audio): code to URL."""
+    out = {}
+    channels = raw.get(table, {})
+    v.expect((table,), channels, "table")
+    for code, spec in channels.items():
+        p = (table, code)
+        if not CHANNEL_CODE.match(code):
+            v.fail(p, "channel code must be 'floor' or an ISO 639-1 language code such as 'fr'")
+        if unknown_language(code):
+            v.fail(
+                p, f"unknown language code {code!r} (not ISO 639-1; the UN six: ar zh en fr ru es)"
+            )
+        if isinstance(spec, str):
+            spec = {"url": spec}
+        v.expect(p, spec, "table")
+        v.known_keys(p, spec, CHANNEL_KEYS)
+        url = _url(v, p + ("url",), spec.get("url"), ("http://", "https://"))
+        for k in ("token", "label"):
+            v.expect(p + (k,), spec.get(k, ""), "string")
+        out[code] = Channel(code, url, spec.get("token", ""), spec.get("label", ""))
+    return out
 
 
 def find_zone(name: str) -> ZoneInfo | None:
@@ -221,20 +248,8 @@ def parse_meeting(
 
     m.echo_url, m.echo_token = _endpoint(v, raw, "echo")
 
-    channels = raw.get("channels", {})
-    v.expect(("channels",), channels, "table")
-    for code, spec in channels.items():
-        p = ("channels", code)
-        if not CHANNEL_CODE.match(code):
-            v.fail(p, "channel code must be 'floor' or an ISO 639-1 language code such as 'fr'")
-        if isinstance(spec, str):
-            spec = {"url": spec}
-        v.expect(p, spec, "table")
-        v.known_keys(p, spec, CHANNEL_KEYS)
-        url = _url(v, p + ("url",), spec.get("url"), ("http://", "https://"))
-        for k in ("token", "label"):
-            v.expect(p + (k,), spec.get(k, ""), "string")
-        m.channels[code] = Channel(code, url, spec.get("token", ""), spec.get("label", ""))
+    m.channels = _channels(v, raw, "channels")
+    m.webcast = _channels(v, raw, "webcast")
 
     tp = raw.get("throughput", {})
     v.expect(("throughput",), tp, "table")

@@ -36,6 +36,7 @@ BUILTIN_PLUGINS = (
     "meetcheck.checks.network",
     "meetcheck.checks.links",
     "meetcheck.checks.registration",
+    "meetcheck.checks.channels",
     "meetcheck.report.text",
     "meetcheck.report.jsonreport",
     "meetcheck.report.html",

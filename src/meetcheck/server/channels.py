@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -72,6 +73,22 @@ def programme(code: str, seconds: float, seed: int | None = None) -> np.ndarray:
     return np.ascontiguousarray(pcm, dtype=np.float32).reshape(-1)
 
 
+class DelayLine:
+    """Delays a stream by a fixed number of samples (silence first): a channel that lags
+    the programme clock, as an interpretation path through another encoder or relay does.
+    """
+
+    def __init__(self, samples: int) -> None:
+        self.pending = np.zeros(samples, dtype=np.float32)
+
+    def process(self, pcm: np.ndarray) -> np.ndarray:
+        if not len(self.pending):
+            return pcm
+        joined = np.concatenate([self.pending, pcm])
+        self.pending = joined[len(pcm) :]
+        return joined[: len(pcm)]
+
+
 class ArrayLoopReader:
     """Loops over an in-memory programme."""
 
@@ -96,10 +113,17 @@ class ArrayLoopReader:
 
 
 class FileLoopReader:
-    """Decodes an audio file with PyAV in a loop: 48 kHz, channels averaged to mono."""
+    """Decodes an audio file with PyAV in a loop: 48 kHz, channels averaged to mono.
+
+    Reads run in executor threads while the source's task may be cancelled and close the
+    reader: a lock makes close() wait for a read in progress, because closing a container
+    FFmpeg is decoding from crashes the process (seen as a segfault at server shutdown).
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._lock = threading.RLock()
+        self._closed = False
         self._container: Any = None
         self._frames: Any = None
         self._resampler: Any = None
@@ -108,7 +132,7 @@ class FileLoopReader:
         self._open()
 
     def _open(self) -> None:
-        self.close()
+        self._close_container()
         self._container = av.open(self.path)
         if not self._container.streams.audio:
             self._container.close()
@@ -151,6 +175,12 @@ class FileLoopReader:
             raise ValueError("the file decodes to no audio")
 
     def read(self, n: int) -> np.ndarray:
+        with self._lock:
+            if self._closed:
+                raise ValueError("the reader is closed")
+            return self._read(n)
+
+    def _read(self, n: int) -> np.ndarray:
         guard = 0
         while self._buffered < n:
             before = self._buffered
@@ -173,6 +203,11 @@ class FileLoopReader:
         return out
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._close_container()
+
+    def _close_container(self) -> None:
         if self._container is not None:
             try:
                 self._container.close()
@@ -300,6 +335,7 @@ class ChannelSource:
         seed: int | None = None,
         bitrate: int = 64_000,
         linger: float = LINGER,
+        delay_ms: int = 0,
     ) -> None:
         self.code = code
         self.label = label
@@ -311,6 +347,8 @@ class ChannelSource:
         self.seed = seed
         self.bitrate = bitrate
         self.linger = linger
+        self.delay_ms = delay_ms
+        self._delay: DelayLine | None = None
         self.listeners: set[ListenerTrack] = set()
         self._task: asyncio.Task[None] | None = None
         self._pcm: np.ndarray | None = None
@@ -363,6 +401,8 @@ class ChannelSource:
         pcm = reader.read(BLOCK)
         if self._identity is not None:
             pcm = self._identity(pcm, start)
+        if self._delay is not None:
+            pcm = self._delay.process(pcm)
         return np.ascontiguousarray(pcm, dtype=np.float32)
 
     async def _run(self) -> None:
@@ -372,6 +412,8 @@ class ChannelSource:
         try:
             await self.prepare()
             reader = await loop.run_in_executor(None, self._reader)
+            # Marked on the programme clock, then delayed: the marks arrive delay_ms late.
+            self._delay = DelayLine(self.delay_ms * SAMPLE_RATE // 1000) if self.delay_ms else None
             encoder = EncodedFrames(self.bitrate)
             sample = self.clock.frame_now()
             block_start = sample
@@ -439,6 +481,7 @@ class ChannelSource:
             "frames": self.frames,
             "late_frames": self.late_frames,
             "skips": self.skips,
+            "delay_ms": self.delay_ms,
         }
 
 
@@ -459,6 +502,7 @@ class ChannelSet:
                 programme_seconds=config.programme_seconds,
                 seed=config.seed,
                 bitrate=config.opus_bitrate,
+                delay_ms=ch.delay_ms,
             )
 
     def get(self, code: str) -> ChannelSource | None:

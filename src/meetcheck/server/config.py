@@ -40,6 +40,8 @@ A complete ``serve.toml`` (every key optional)::
     identity = true
     identity_code = "floor"     # what the marks say (default: the channel's own code);
                                 # another code simulates a crossed channel, for testing
+    delay_ms = 0                # delay this channel's audio (marks included) against the
+                                # programme clock, 0-1000 ms: a late channel, for testing
 
     [meeting]                   # what the printed meeting file says
     name = "Second Review Conference (test)"
@@ -101,7 +103,8 @@ LIMIT_KEYS = {
     "max_upload_bytes", "max_throughput_transfers", "header_timeout",
 }  # fmt: skip
 AUDIO_KEYS = {"identity", "programme_seconds", "seed", "opus_bitrate"}
-CHANNEL_KEYS = {"label", "source", "identity", "identity_code"}
+CHANNEL_KEYS = {"label", "source", "identity", "identity_code", "delay_ms"}
+MAX_CHANNEL_DELAY_MS = 1000
 MEETING_KEYS = {"name", "timezone", "hosts", "sessions", "ice_servers"}
 LINK_KEYS = {"secret", "ttl_hours", "participants"}
 MAX_LINK_TTL_HOURS = 24 * 366 * 10  # ten years
@@ -117,6 +120,7 @@ class ChannelConfig:
     source: str = ""  # audio file; empty: the generated test programme
     identity: bool | None = None  # None: follow ServerConfig.identity
     identity_code: str = ""  # code the marks carry; "" = own code (another: crossed channel)
+    delay_ms: int = 0  # audio delayed against the programme clock (a late channel)
 
 
 @dataclass
@@ -234,6 +238,11 @@ class ServerConfig:
         for c in self.channels:
             if not CHANNEL_CODE.match(c.code):
                 v.fail(("channels", c.code), "code must be 'floor' or an ISO 639-1 code")
+            if not 0 <= c.delay_ms <= MAX_CHANNEL_DELAY_MS:
+                v.fail(
+                    ("channels", c.code, "delay_ms"),
+                    f"expected an integer 0-{MAX_CHANNEL_DELAY_MS}, got {c.delay_ms}",
+                )
             if c.identity_code and not IDENTITY_CODE.match(c.identity_code):
                 v.fail(
                     ("channels", c.code, "identity_code"),
@@ -419,6 +428,8 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
                 ch.identity = spec["identity"]
             if "identity_code" in spec:
                 ch.identity_code = _str(v, p + ("identity_code",), spec["identity_code"])
+            if "delay_ms" in spec:
+                ch.delay_ms = _int(v, p + ("delay_ms",), spec["delay_ms"], 0, MAX_CHANNEL_DELAY_MS)
             cfg.channels.append(ch)
         if not cfg.channels:
             v.fail(("channels",), "no channels: give at least [channels.floor]")

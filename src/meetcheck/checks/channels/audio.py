@@ -1,0 +1,111 @@
+"""channels.audio: each channel carries audible programme: not silence, not a constant
+tone, at a usable level, not clipped, and not far quieter than the floor."""
+
+from __future__ import annotations
+
+import math
+
+from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks.channels._collect import IMPORTS, ChannelData, collect
+from meetcheck.checks.channels._findings import channel_facts, not_received, template, worst
+from meetcheck.context import CheckContext
+from meetcheck.readable import number
+
+SILENT_DBFS = -100.0  # what "-inf" (digital silence) is reported as
+# Without a profile threshold a silent channel is still named: the identity signal alone
+# reads about -60 dBFS on a channel with no programme.
+SILENCE = {
+    "fail": -50.0,
+    "source": "meetcheck choice: 10 dB above the -60 dBFS identity signal of an empty channel",
+}
+
+
+class ChannelsAudio(Check):
+    """A channel can be perfectly connected and still silent: the interpreter's microphone
+    muted, a patch left open, a test tone instead of the interpretation."""
+
+    id = "channels.audio"
+    title = "Every channel carries audible programme"
+    severity = Severity.HIGH
+    remediation = (
+        "Tell the secretariat or the technicians which channel is silent, too quiet or "
+        "distorted: the fault is on the meeting's side, not on your computer."
+    )
+    metrics = {
+        "level_dbfs": Metric("dBFS", higher_is_worse=False, description="active speech level"),
+        "level_vs_floor_db": Metric(
+            "dB", higher_is_worse=False, description="active level against the floor's"
+        ),
+        "clipped_runs": Metric("runs", description="runs of 3+ samples at -0.1 dBFS or above"),
+    }
+    options = {
+        "min_modulation_db": Option(
+            float,
+            6.0,
+            "below this spread of 50 ms levels (dB) a channel carries a constant tone or "
+            "noise, not speech",
+            min=0.0,
+            max=60.0,
+        ),
+    }
+    timing = True
+    imports = IMPORTS
+
+    async def run(self, ctx: CheckContext) -> list[Finding]:
+        data = await collect(ctx)
+        out = not_received(ctx, data)
+        for c in data.received:
+            floor = data.channels.get(c.floor_key)
+            floor_level = floor.level_dbfs if floor is not None and floor.ok else -math.inf
+            out.append(self._one(ctx, c, floor_level))
+        return out
+
+    def _one(self, ctx: CheckContext, c: ChannelData, floor_level: float) -> Finding:
+        name = template(c.name)
+        level = max(SILENT_DBFS, c.level_dbfs)
+        facts = [
+            *channel_facts(c),
+            Measurement("peak_dbfs", round(max(SILENT_DBFS, c.peak_dbfs), 1), "dBFS"),
+            Measurement("modulation_db", round(c.modulation_db, 1), "dB"),
+            Measurement("seconds", round(c.seconds, 2), "s"),
+        ]
+        level_finding = ctx.judge(
+            "level_dbfs",
+            round(level, 1),
+            ok=f"{name}: programme at {{value}} {{unit}}",
+            bad=f"{name}: silent or far too quiet, {{value}} {{unit}} (limit {{limit}} {{unit}})",
+            extra=facts,
+            fallback=SILENCE,
+        )
+        found = [level_finding]
+        if level_finding.status.value == "FAIL":
+            return worst(found)  # silent: a tone test or comparison says nothing more
+        if c.modulation_db < ctx.options["min_modulation_db"]:
+            found.append(
+                Finding.fail(
+                    f"{c.name}: a constant signal (a tone or steady noise), not programme: "
+                    f"its level varies by only {number(round(c.modulation_db, 1))} dB",
+                    facts=channel_facts(c),
+                )
+            )
+        if c.key != c.floor_key and math.isfinite(floor_level):
+            found.append(
+                ctx.judge(
+                    "level_vs_floor_db",
+                    round(level - floor_level, 1),
+                    ok=f"{name}: {{value}} {{unit}} against the floor",
+                    bad=f"{name}: far quieter than the floor, {{value}} {{unit}} "
+                    "(limit {limit} {unit})",
+                    extra=channel_facts(c),
+                )
+            )
+        found.append(
+            ctx.judge(
+                "clipped_runs",
+                c.clipped_runs,
+                ok=f"{name}: {{value}} clipped runs",
+                bad=f"{name}: clipped, {{value}} runs at full scale (limit {{limit}})",
+                extra=channel_facts(c),
+            )
+        )
+        return worst(found)

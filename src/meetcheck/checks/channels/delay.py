@@ -1,0 +1,68 @@
+"""channels.delay: how far each channel lags the floor, from the shared timing marks."""
+
+from __future__ import annotations
+
+from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.channels._collect import IMPORTS, Collection, collect
+from meetcheck.checks.channels._findings import channel_facts, not_received, template
+from meetcheck.context import CheckContext
+
+
+class ChannelsDelay(Check):
+    """Interpretation reaches listeners through other encoders and relays than the floor;
+    a channel far behind the floor makes a delegate's reply late and confuses the turn."""
+
+    id = "channels.delay"
+    title = "No channel lags far behind the floor"
+    severity = Severity.MEDIUM
+    remediation = (
+        "Tell the secretariat or the technicians which channel lags the floor: the delay is "
+        "added on the meeting's side."
+    )
+    metrics = {"delay_ms": Metric("ms", description="the channel's delay against the floor")}
+    timing = True
+    imports = IMPORTS
+
+    async def run(self, ctx: CheckContext) -> list[Finding]:
+        data = await collect(ctx)
+        out = not_received(ctx, data)
+        if not any(c.delay_ms is not None for c in data.received):
+            ctx.skip(self._why_not(data, "floor") or "no channel carries timing marks")
+        for c in data.received:
+            name = template(c.name)
+            if c.delay_ms is None:
+                why = self._why_not(data, c.floor_key)
+                if why == "":
+                    why = "the channel carries no timing marks"
+                out.append(
+                    Finding.passed(
+                        f"{c.name}: delay not measurable, {why}",
+                        facts=[*channel_facts(c), Measurement("marks", c.marks)],
+                    )
+                )
+                continue
+            note = "the reference" if c.key == c.floor_key else ""
+            out.append(
+                ctx.judge(
+                    "delay_ms",
+                    round(c.delay_ms, 1) + 0.0,  # no "-0"
+                    ok=f"{name}: {{value}} {{unit}} behind the floor",
+                    bad=f"{name}: {{value}} {{unit}} behind the floor (limit {{limit}} {{unit}})",
+                    note=note,
+                    extra=[*channel_facts(c), Measurement("marks", c.marks)],
+                )
+            )
+        return out
+
+    @staticmethod
+    def _why_not(data: Collection, floor_key: str) -> str:
+        """Why delays against ``floor_key`` cannot be measured ("" if they can)."""
+        floor = data.channels.get(floor_key)
+        if floor is None:
+            where = "webcast" if floor_key != "floor" else "meeting"
+            return f"the {where} has no floor channel to measure delays against"
+        if not floor.ok:
+            return "the floor was not received (see channels.receive)"
+        if not floor.marks:
+            return "the floor carries no timing marks"
+        return ""

@@ -1,0 +1,74 @@
+"""channels.health: packet loss, jitter and concealment per channel, from the receiver."""
+
+from __future__ import annotations
+
+from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.channels._collect import IMPORTS, collect
+from meetcheck.checks.channels._findings import channel_facts, not_received, template, worst
+from meetcheck.context import CheckContext
+
+
+class ChannelsHealth(Check):
+    """Lost packets and late packets are heard as gaps and warbles in the interpretation:
+    measured per channel, as the listener's own receiver saw them."""
+
+    id = "channels.health"
+    title = "Channels arrive without loss or jitter"
+    severity = Severity.MEDIUM
+    remediation = (
+        "Use a wired (Ethernet) connection and close programs that use the network; if only "
+        "some channels suffer, tell the secretariat."
+    )
+    metrics = {
+        "loss_pct": Metric("%", description="packets lost of packets expected"),
+        "jitter_ms": Metric("ms", description="RTP interarrival jitter (RFC 3550)"),
+        "concealed_pct": Metric("%", description="share of the audio filled in for lost packets"),
+    }
+    timing = True
+    imports = IMPORTS
+
+    async def run(self, ctx: CheckContext) -> list[Finding]:
+        data = await collect(ctx)
+        out = not_received(ctx, data)
+        for c in data.received:
+            name = template(c.name)
+            ch = channel_facts(c)
+            if c.via != "whep":
+                out.append(
+                    Finding.passed(
+                        f"{c.name}: not measured, a webcast over HTTP has no packet statistics",
+                        facts=ch,
+                    )
+                )
+                continue
+            stats = c.stats
+            found = [
+                ctx.judge(
+                    "loss_pct",
+                    round(stats.get("loss_pct", 0.0), 2),
+                    ok=f"{name}: {{value}} {{unit}} loss",
+                    bad=f"{name}: {{value}} {{unit}} of packets lost (limit {{limit}} {{unit}})",
+                    extra=ch
+                    + [
+                        Measurement("packets_received", int(stats.get("packets_received", 0))),
+                        Measurement("packets_lost", int(stats.get("packets_lost", 0))),
+                    ],
+                ),
+                ctx.judge(
+                    "jitter_ms",
+                    round(stats.get("jitter_ms", 0.0), 1),
+                    ok="{value} {unit} jitter",
+                    bad=f"{name}: {{value}} {{unit}} jitter (limit {{limit}} {{unit}})",
+                    extra=ch,
+                ),
+                ctx.judge(
+                    "concealed_pct",
+                    round(c.concealed_pct, 2),
+                    ok="{value} {unit} concealed",
+                    bad=f"{name}: {{value}} {{unit}} of the audio concealed "
+                    "(limit {limit} {unit})",
+                    extra=ch,
+                ),
+            ]
+            out.append(worst(found))
+        return out

@@ -1,0 +1,49 @@
+"""channels.offered: the meeting file lists every channel the profile requires."""
+
+from __future__ import annotations
+
+from meetcheck.check import Check, Finding, Option, Severity
+from meetcheck.checks.channels._findings import UN_CHANNELS, channel_fact
+from meetcheck.context import CheckContext
+
+
+class ChannelsOffered(Check):
+    """A delegate who cannot find the interpretation into their language cannot follow."""
+
+    id = "channels.offered"
+    title = "The meeting offers the floor and every interpretation channel"
+    severity = Severity.HIGH
+    remediation = (
+        "Ask the secretariat for a meeting file (or link) that includes every interpretation "
+        "channel of the meeting."
+    )
+    options = {
+        "required": Option(
+            list,
+            list(UN_CHANNELS),
+            "channel codes the meeting must offer: 'floor' and ISO 639-1 language codes",
+            item_type=str,
+        ),
+    }
+
+    async def run(self, ctx: CheckContext) -> list[Finding]:
+        meeting = ctx.require_meeting()
+        # A channel counts whether delegates get it from the platform or the webcast.
+        offered = sorted(set(meeting.channels) | set(meeting.webcast))
+        missing = [c for c in ctx.options["required"] if c not in offered]
+        if not missing:
+            return [
+                Finding.passed(
+                    f"all {len(ctx.options['required'])} required channels are offered "
+                    f"({', '.join(ctx.options['required'])})",
+                    facts={"offered": ", ".join(offered)},
+                )
+            ]
+        return [
+            Finding.fail(
+                f"{code}: required channel missing from the meeting file ([channels], [webcast]) "
+                f"(offered: {', '.join(offered) or 'none'})",
+                facts=[channel_fact(code)],
+            )
+            for code in missing
+        ]
