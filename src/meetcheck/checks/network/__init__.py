@@ -2,5 +2,6 @@
 
 from meetcheck.check import register_checks
 from meetcheck.checks.network.interface import NetworkInterface
+from meetcheck.checks.network.stun import StunProbe
 
-meetcheck_register_checks = register_checks(NetworkInterface)
+meetcheck_register_checks = register_checks(NetworkInterface, StunProbe)
