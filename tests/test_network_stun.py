@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from tests.support.impair import Direction, Impairment, UdpRelay
+from support.impair import Direction, Impairment, UdpRelay
 
 from meetcheck.checks.network.stun import StunProbe
 from meetcheck.server.app import serve_in_thread

@@ -2,6 +2,7 @@
 
 from meetcheck.check import register_checks
 from meetcheck.checks.network.interface import NetworkInterface
+from meetcheck.checks.network.reach import Reachability
 from meetcheck.checks.network.stun import StunProbe
 
-meetcheck_register_checks = register_checks(NetworkInterface, StunProbe)
+meetcheck_register_checks = register_checks(NetworkInterface, Reachability, StunProbe)
