@@ -157,3 +157,106 @@ class UdpRelay:
             }
 
         return asyncio.run_coroutine_threadsafe(read(), self._loop).result(timeout=5)
+
+
+class TcpRelay:
+    """Relay TCP ``127.0.0.1:port`` to ``upstream``, each direction paced to a rate in
+    Mbit/s (None: unpaced), on its own event loop in a thread. Counts the bytes each way.
+
+    Pacing is by schedule: a chunk of n bytes is released at start + total_bits / rate, so
+    the long-run rate is exact whatever the chunk sizes; small socket buffers keep the
+    kernel from hiding megabytes in flight.
+    """
+
+    BUFFER = 64 * 1024
+
+    def __init__(
+        self,
+        upstream: tuple[str, int],
+        down_mbps: float | None = None,
+        up_mbps: float | None = None,
+    ) -> None:
+        self.upstream = upstream
+        self.down_mbps = down_mbps
+        self.up_mbps = up_mbps
+        self.bytes_up = 0
+        self.bytes_down = 0
+        self.port = 0
+        self._server: Any = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> TcpRelay:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        async def stop() -> None:
+            self._server.close()
+            for t in list(self._tasks):
+                t.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    async def _start(self) -> None:
+        import socket
+
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.BUFFER)
+        sock.bind(("127.0.0.1", 0))
+        self._server = await asyncio.start_server(self._handle, sock=sock)
+        self.port = sock.getsockname()[1]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        import socket
+
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            up_r, up_w = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            writer.close()
+            self._tasks.discard(task)
+            return
+        for w in (writer, up_w):
+            s = w.get_extra_info("socket")
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.BUFFER)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.BUFFER)
+        try:
+            await asyncio.gather(
+                self._pipe(reader, up_w, self.up_mbps, "bytes_up"),
+                self._pipe(up_r, writer, self.down_mbps, "bytes_down"),
+            )
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            for w in (writer, up_w):
+                w.close()
+            self._tasks.discard(task)
+
+    async def _pipe(self, r: Any, w: Any, mbps: float | None, counter: str) -> None:
+        start = self._loop.time()
+        sent = 0
+        try:
+            while data := await r.read(16 * 1024):
+                if mbps:
+                    due = start + (sent + len(data)) * 8 / (mbps * 1e6)
+                    if (pause := due - self._loop.time()) > 0:
+                        await asyncio.sleep(pause)
+                    elif pause < -0.2:
+                        start -= pause + 0.2  # idle time does not become a burst
+                sent += len(data)
+                setattr(self, counter, getattr(self, counter) + len(data))
+                w.write(data)
+                await w.drain()
+            if w.can_write_eof():
+                w.write_eof()
+        except (ConnectionError, OSError):
+            w.close()

@@ -8,8 +8,9 @@ Also the targets read from the meeting file, and small statistics helpers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -105,7 +106,9 @@ async def stun_trains(
 
     async def measure() -> list[TrainOutcome]:
         targets = stun_targets(ctx)
-        return list(await asyncio.gather(*(_one(ctx, t, probes, interval, wait) for t in targets)))
+        async with (await link_gate(ctx)).measuring():
+            runs = (_one(ctx, t, probes, interval, wait) for t in targets)
+            return list(await asyncio.gather(*runs))
 
     return await ctx.shared.once("network.stun.trains", measure)
 
@@ -138,3 +141,47 @@ def train_figures(result: Any) -> dict[str, float]:
         "jitter_ms": round(mean_abs_diff(rtts), 2),
         "loss_pct": round(result.loss_pct, 2),
     }
+
+
+# --- keeping latency probes and bulk transfers apart ----------------------------------
+
+
+class LinkGate:
+    """Latency measurements (STUN trains, the echo session) run beside each other, but
+    never beside a throughput test, which fills the link's queues and would add its own
+    queueing delay to every round trip measured then. Bulk transfers wait for the latency
+    measurements that have started (or start in the same moment) to finish."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.bulk = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def measuring(self) -> AsyncIterator[None]:
+        async with self.bulk:  # not while a transfer is running
+            self.active += 1
+            self.idle.clear()
+        try:
+            yield
+        finally:
+            self.active -= 1
+            if self.active == 0:
+                self.idle.set()
+
+    @contextlib.asynccontextmanager
+    async def saturating(self) -> AsyncIterator[None]:
+        # Let latency checks started in the same tick of the runner register first.
+        for _ in range(5):
+            await asyncio.sleep(0.01)
+        async with self.bulk:
+            await self.idle.wait()
+            yield
+
+
+async def link_gate(ctx: CheckContext) -> LinkGate:
+    async def make() -> LinkGate:
+        return LinkGate()
+
+    return await ctx.shared.once("network.link_gate", make)
