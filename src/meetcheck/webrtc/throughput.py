@@ -129,12 +129,16 @@ async def download(
                         continue
                 if resp.status != 200:
                     raise await _error(resp)
+                reads = 0
                 while time.perf_counter() < deadline:
                     left = deadline - time.perf_counter()
                     data = await asyncio.wait_for(resp.content.readany(), max(left, 0.01))
                     if not data:
                         break
                     sampler.add(len(data))
+                    reads += 1
+                    if reads % 16 == 0:
+                        await asyncio.sleep(0)  # buffered data never suspends: let others run
                     if sampler.stable(enough_mbps):
                         stable = True
                         break
@@ -178,10 +182,17 @@ async def upload(
     stable = False
     headers = {**_headers(token), "Content-Type": "application/octet-stream"}
     while time.perf_counter() < deadline:
-        body = block * (size // CHUNK) + block[: size % CHUNK]
+        size = max(size // CHUNK, 1) * CHUNK
+
+        async def body(blocks: int = size // CHUNK) -> Any:
+            # Streamed block by block: a 100 MB body is never built in memory, and the
+            # event loop is never held up copying it.
+            for _ in range(blocks):
+                yield block
+
         try:
             async with asyncio.timeout(max(deadline - time.perf_counter(), 0) + 2):
-                async with session.post(url, data=body, headers=headers) as resp:
+                async with session.post(url, data=body(), headers=headers) as resp:
                     if resp.status == 413:
                         limit = int((await resp.json()).get("limit") or 0)
                         if 0 < limit < request_bytes:

@@ -185,3 +185,122 @@ async def link_gate(ctx: CheckContext) -> LinkGate:
         return LinkGate()
 
     return await ctx.shared.once("network.link_gate", make)
+
+
+# --- the echo session -----------------------------------------------------------------
+
+
+def settings_of(ctx: CheckContext, check_id: str, defaults: dict[str, Any]) -> dict[str, Any]:
+    """Another check's options as the profile sets them (its defaults when it is not in
+    the profile), so a shared measurement runs the same whichever check starts it."""
+    out = dict(defaults)
+    if ctx.profile is not None and check_id in ctx.profile.checks:
+        out.update(ctx.profile.checks[check_id].options)
+    if ctx.check.id == check_id:
+        out.update(ctx.options)
+    return out
+
+
+@dataclass
+class EchoOutcome:
+    """The echo session's figures, or how it failed (``kind``: refused, unreachable,
+    connect, ended, error)."""
+
+    figures: Any = None  # meetcheck.webrtc.echo_probe.EchoFigures
+    kind: str = ""
+    error: str = ""
+    status: int = 0
+
+
+def rtc_ice_servers(ctx: CheckContext) -> list[Any]:
+    """The meeting's STUN/TURN servers for aiortc (never a public default)."""
+    from aiortc import RTCIceServer
+
+    out = []
+    for server in ctx.meeting.ice_servers if ctx.meeting else []:
+        urls = [u for u in server.urls if not u.startswith("stuns:")]  # aioice has no STUNS
+        if urls:
+            out.append(
+                RTCIceServer(
+                    urls=urls,
+                    username=server.username or None,
+                    credential=server.credential or None,
+                )
+            )
+    return out
+
+
+def _run_on_own_loop(fn: Any, *args: Any) -> Any:
+    """Run coroutine function ``fn(*args)`` to completion on a fresh loop (in a thread)."""
+    return asyncio.run(fn(*args))
+
+
+async def echo_session(ctx: CheckContext, defaults: dict[str, Any]) -> EchoOutcome:
+    """One measured echo call per run (``network.media`` and ``network.mos`` share it)."""
+    opts = settings_of(ctx, "network.media", defaults)
+
+    async def measure() -> EchoOutcome:
+        import aiohttp
+
+        from meetcheck.webrtc.client import EndpointError
+        from meetcheck.webrtc.echo_probe import measure_echo
+
+        meeting = ctx.meeting
+        assert meeting is not None
+        async with (await link_gate(ctx)).measuring():
+            try:
+                # On its own event loop in a worker thread: aiortc does its DTLS handshake,
+                # certificate and Opus work on the loop, tens of milliseconds at a time,
+                # which would make every other timing check wake late.
+                figures = await ctx.blocking(
+                    _run_on_own_loop,
+                    measure_echo,
+                    meeting.echo_url,
+                    meeting.echo_token,
+                    opts["seconds"],
+                    opts["interval_ms"] / 1000,
+                    opts["wait_ms"] / 1000,
+                    rtc_ice_servers(ctx) if opts["use_ice_servers"] else [],
+                    opts["relay_only"],
+                    opts["connect_timeout_s"],
+                )
+            except EndpointError as exc:
+                return EchoOutcome(kind="refused", error=str(exc), status=exc.status)
+            except aiohttp.ClientError as exc:
+                return EchoOutcome(kind="unreachable", error=f"{type(exc).__name__}: {exc}")
+            except TimeoutError:
+                return EchoOutcome(
+                    kind="connect",
+                    error=f"the call did not connect within {opts['connect_timeout_s']:g} s",
+                )
+            except ConnectionError as exc:
+                return EchoOutcome(kind="ended", error=str(exc))
+        return EchoOutcome(figures=figures)
+
+    return await ctx.shared.once("network.media.session", measure)
+
+
+async def path_figures(
+    ctx: CheckContext, media_defaults: dict[str, Any], stun_defaults: dict[str, Any]
+) -> tuple[float, float, float, str] | None:
+    """(RTT ms, jitter ms, loss %, where from) for the E-model: the echo call when the
+    meeting has one, else the first STUN train with answers. The defaults are those of
+    network.media and network.stun, used when the profile does not set them."""
+    if ctx.meeting is None:
+        return None
+    if ctx.meeting.echo_url:
+        out = await echo_session(ctx, media_defaults)
+        f = out.figures
+        if f is not None and f.answered:
+            loss = max(f.up_loss_pct, f.down_loss_pct)
+            return f.rtt_ms, f.jitter_ms, loss, "the echo call (network.media)"
+    opts = settings_of(ctx, "network.stun", stun_defaults)
+    trains = await stun_trains(
+        ctx, opts["probes"], opts["interval_ms"] / 1000, opts["wait_ms"] / 1000
+    )
+    for t in trains:
+        if t.result is not None and t.result.received:
+            fig = train_figures(t.result)
+            where = f"STUN probes to {t.target.label}"
+            return fig["rtt_ms"], fig["jitter_ms"], fig["loss_pct"], where
+    return None

@@ -78,6 +78,7 @@ class Reachability(Check):
     title = "The meeting's servers can be reached (DNS, TCP, TLS)"
     severity = Severity.CRITICAL
     timing = True
+    imports = ("meetcheck.webrtc.netprobe",)
     remediation = SLOW_FIX
     metrics = {
         "dns_ms": Metric("ms", description="time to resolve the name"),
@@ -93,10 +94,17 @@ class Reachability(Check):
         if not found:
             ctx.skip("the meeting file names no platform URL, host or TURN TCP/TLS server")
         timeout = ctx.options["step_timeout_s"]
+        import ssl
+
         from meetcheck.webrtc.netprobe import reach
 
+        # The trust store is loaded in a thread, once: it takes tens of milliseconds.
+        context = (
+            await ctx.blocking(ssl.create_default_context) if any(t.tls for t in found) else None
+        )
         results = await asyncio.gather(
-            *(reach(t.host, t.port, t.tls, timeout) for t in found), return_exceptions=True
+            *(reach(t.host, t.port, t.tls, timeout, context) for t in found),
+            return_exceptions=True,
         )
         findings: list[Finding] = []
         for t, res in zip(found, results, strict=True):

@@ -73,6 +73,7 @@ class StunProbe(Check):
     title = "UDP path to the meeting's STUN/TURN servers"
     severity = Severity.HIGH
     timing = True
+    imports = ("meetcheck.webrtc.stun", "meetcheck.webrtc.netprobe")
     remediation = RTT_FIX
     metrics = {
         "rtt_ms": Metric("ms", description="median round trip of the STUN probes"),

@@ -26,7 +26,7 @@ class Throughput(Check):
     title = "Bandwidth to the meeting (download and upload)"
     severity = Severity.HIGH
     timing = True
-    imports = ("aiohttp",)
+    imports = ("aiohttp", "meetcheck.webrtc.throughput")
     remediation = SLOW_FIX
     metrics = {
         "download_mbps": Metric("Mbit/s", higher_is_worse=False),

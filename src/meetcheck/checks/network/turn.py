@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
 from meetcheck.checks.network._measure import SERVER_FIX, ice_urls
@@ -41,7 +42,9 @@ class Attempt:
     code: int = 0
 
 
-async def allocate(url: IceUrl, username: str, password: str, timeout: float) -> Attempt:
+async def allocate(
+    url: IceUrl, username: str, password: str, timeout: float, context: Any = None
+) -> Attempt:
     """One TURN allocation (RFC 8656) through aioice; closed again at once."""
     import ssl
 
@@ -54,8 +57,9 @@ async def allocate(url: IceUrl, username: str, password: str, timeout: float) ->
     start = time.perf_counter()
     try:
         addrs, _ = await resolve(url.host, url.port, timeout)
-        context = None
-        if url.transport == "tls":
+        if url.transport != "tls":
+            context = None
+        elif context is None:
             context = ssl.create_default_context()
         transport, _ = await asyncio.wait_for(
             aioice.turn.create_turn_endpoint(
@@ -104,7 +108,7 @@ class TurnRelay(Check):
     title = "TURN relay with the meeting's credentials (UDP, TCP, TLS)"
     severity = Severity.HIGH
     timing = True
-    imports = ("aioice",)
+    imports = ("aioice.stun", "aioice.turn", "meetcheck.webrtc.netprobe")
     remediation = NONE_FIX
     metrics = {"allocate_ms": Metric("ms", description="time to get a relay allocation")}
     options = {"timeout_s": Option(float, 4.0, "time allowed per allocation", min=0.5, max=30)}
@@ -115,8 +119,13 @@ class TurnRelay(Check):
         if not pairs:
             ctx.skip("the meeting file lists no TURN server")
         timeout = ctx.options["timeout_s"]
+        context = None
+        if any(u.transport == "tls" for u, _ in pairs):
+            import ssl
+
+            context = await ctx.blocking(ssl.create_default_context)  # trust store: slow
         attempts = await asyncio.gather(
-            *(allocate(u, s.username, s.credential, timeout) for u, s in pairs)
+            *(allocate(u, s.username, s.credential, timeout, context) for u, s in pairs)
         )
         working = sorted({a.url.transport for a in attempts if a.ms is not None})
         failed = [a for a in attempts if a.ms is None]
