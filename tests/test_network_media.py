@@ -77,24 +77,6 @@ def test_impaired_relay_path_matches_the_injected_truth(serve, tmp_path) -> None
     assert 3 < measurement(result, "jitter_ms") < 12
     assert 6 < measurement(result, "probe_jitter_ms") < 14
     assert measurement(result, "burst_loss_pct") >= measurement(result, "loss_pct")
-    print(
-        {
-            k: measurement(result, k)
-            for k in (
-                "rtt_ms",
-                "jitter_ms",
-                "loss_pct",
-                "up_loss_pct",
-                "burst_loss_pct",
-                "reorder_pct",
-                "bitrate_kbps",
-                "probe_jitter_ms",
-            )
-        },
-        expected,
-        up,
-        down,
-    )
 
 
 @pytest.mark.skipif(not have_coturn(), reason="coturn (turnserver) not installed")

@@ -106,7 +106,7 @@ async def stun_trains(
 
     async def measure() -> list[TrainOutcome]:
         targets = stun_targets(ctx)
-        async with (await link_gate(ctx)).measuring():
+        async with (await link_gate(ctx)).probing():
             runs = (_one(ctx, t, probes, interval, wait) for t in targets)
             return list(await asyncio.gather(*runs))
 
@@ -157,6 +157,24 @@ class LinkGate:
         self.idle = asyncio.Event()
         self.idle.set()
         self.bulk = asyncio.Lock()
+        self.probes_done = asyncio.Event()
+        self.probes_done.set()
+
+    @contextlib.asynccontextmanager
+    async def probing(self) -> AsyncIterator[None]:
+        """The STUN trains: light, but timed to the millisecond, so the echo call (whose
+        set-up and codec work compete for the processor) waits until they are done."""
+        self.probes_done.clear()
+        try:
+            async with self.measuring():
+                yield
+        finally:
+            self.probes_done.set()
+
+    async def after_probes(self) -> None:
+        for _ in range(5):  # let trains started in the same tick of the runner register
+            await asyncio.sleep(0.01)
+        await self.probes_done.wait()
 
     @contextlib.asynccontextmanager
     async def measuring(self) -> AsyncIterator[None]:
@@ -247,7 +265,9 @@ async def echo_session(ctx: CheckContext, defaults: dict[str, Any]) -> EchoOutco
 
         meeting = ctx.meeting
         assert meeting is not None
-        async with (await link_gate(ctx)).measuring():
+        gate = await link_gate(ctx)
+        await gate.after_probes()
+        async with gate.measuring():
             try:
                 # On its own event loop in a worker thread: aiortc does its DTLS handshake,
                 # certificate and Opus work on the loop, tens of milliseconds at a time,
