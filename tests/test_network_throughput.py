@@ -93,3 +93,9 @@ def test_no_endpoint_is_skipped() -> None:
     result = run_check_sync(Throughput, meeting={})
     assert_status(result, "SKIPPED")
     assert "[throughput]" in result.reason
+
+
+def test_a_required_check_without_its_endpoint_fails() -> None:
+    result = run_check_sync(Throughput, meeting={}, profile={"required": True})
+    assert_status(result, "FAIL")
+    assert "which this profile requires" in result.findings[0].message

@@ -324,3 +324,19 @@ async def path_figures(
             where = f"STUN probes to {t.target.label}"
             return fig["rtt_ms"], fig["jitter_ms"], fig["loss_pct"], where
     return None
+
+
+def missing(ctx: CheckContext, what: str) -> Any:
+    """The meeting file lacks what the check needs: SKIPPED with the reason, or a FAIL
+    when the profile requires the check (a required measurement cannot be left out)."""
+    from meetcheck.check import Finding
+
+    if ctx.settings.required:
+        return [
+            Finding.fail(
+                f"the meeting file has no {what}, which this profile requires",
+                fix="Ask the meeting secretariat for a complete meeting file.",
+                facts={"missing": what},
+            )
+        ]
+    ctx.skip(f"the meeting file has no {what}")

@@ -11,7 +11,7 @@ give jitter in RTP clock units, converted here to milliseconds (see
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.network._measure import SERVER_FIX, UDP_FIX, echo_session
+from meetcheck.checks.network._measure import SERVER_FIX, UDP_FIX, echo_session, missing
 from meetcheck.context import CheckContext
 
 FIX = (
@@ -62,7 +62,7 @@ class MediaPath(Check):
     async def run(self, ctx: CheckContext) -> list[Finding]:
         meeting = ctx.require_meeting()
         if not meeting.echo_url:
-            ctx.skip("the meeting file has no [echo] endpoint")
+            return missing(ctx, "[echo] endpoint")
         out = await echo_session(ctx, ctx.options)
         if out.figures is None:
             facts = {"failure": out.kind, "status": out.status}

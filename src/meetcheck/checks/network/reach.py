@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.network._measure import ice_urls
+from meetcheck.checks.network._measure import ice_urls, missing
 from meetcheck.context import CheckContext
 
 FIXES = {
@@ -92,7 +92,7 @@ class Reachability(Check):
     async def run(self, ctx: CheckContext) -> list[Finding]:
         found = targets(ctx)
         if not found:
-            ctx.skip("the meeting file names no platform URL, host or TURN TCP/TLS server")
+            return missing(ctx, "platform URL, host or TURN TCP/TLS server")
         timeout = ctx.options["step_timeout_s"]
         import ssl
 

@@ -15,6 +15,7 @@ from meetcheck.checks.network._measure import (
     UDP_FIX,
     TrainOutcome,
     ice_urls,
+    missing,
     stun_trains,
     train_figures,
 )
@@ -103,7 +104,7 @@ class StunProbe(Check):
         findings = [Finding.fail(f"unusable ICE server URL in the meeting file: {b}") for b in bad]
         if not outcomes:
             if not findings:
-                ctx.skip("the meeting file lists no STUN or TURN server reachable over UDP")
+                return missing(ctx, "STUN or TURN server reachable over UDP ([[ice_servers]])")
             return findings
         for out in outcomes:
             findings += self._judge(ctx, out)

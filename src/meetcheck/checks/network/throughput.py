@@ -10,7 +10,7 @@ trips.
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.network._measure import SERVER_FIX, link_gate
+from meetcheck.checks.network._measure import SERVER_FIX, link_gate, missing
 from meetcheck.context import CheckContext
 
 SLOW_FIX = (
@@ -53,7 +53,7 @@ class Throughput(Check):
         meeting = ctx.require_meeting()
         tp = meeting.throughput
         if not tp.get("download_url") and not tp.get("upload_url"):
-            ctx.skip("the meeting file has no [throughput] endpoint")
+            return missing(ctx, "[throughput] endpoint")
         import aiohttp
 
         from meetcheck.webrtc.throughput import ThroughputError, download, upload

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.network._measure import SERVER_FIX, ice_urls
+from meetcheck.checks.network._measure import SERVER_FIX, ice_urls, missing
 from meetcheck.context import CheckContext
 from meetcheck.webrtc.iceurl import IceUrl
 
@@ -117,7 +117,7 @@ class TurnRelay(Check):
         ctx.require_meeting()
         pairs = [(u, s) for u, s in ice_urls(ctx)[0] if u.is_turn]
         if not pairs:
-            ctx.skip("the meeting file lists no TURN server")
+            return missing(ctx, "TURN server (turn: or turns: in [[ice_servers]])")
         timeout = ctx.options["timeout_s"]
         context = None
         if any(u.transport == "tls" for u, _ in pairs):
