@@ -138,3 +138,17 @@ def test_no_echo_endpoint_is_skipped() -> None:
     result = run_check_sync(MediaPath, meeting={})
     assert_status(result, "SKIPPED")
     assert "[echo]" in result.reason
+
+
+def test_an_echo_server_that_is_down_is_unreachable_not_a_hang() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.monotonic()
+    result = run_check_sync(MediaPath, meeting={"echo": {"url": f"http://127.0.0.1:{port}/echo"}})
+    assert time.monotonic() - start < 5
+    assert_status(result, "FAIL")
+    assert measurement(result, "failure") == "unreachable"
+    assert "secretariat" in result.findings[0].remediation

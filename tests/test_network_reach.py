@@ -138,3 +138,32 @@ def test_turn_tcp_and_tls_ports_are_reached(https_server, pki, monkeypatch) -> N
 
 def test_nothing_to_reach_is_skipped() -> None:
     assert_status(run_check_sync(Reachability, meeting={}), "SKIPPED")
+
+
+def test_a_filtered_port_times_out_with_its_own_message() -> None:
+    # A listener that never accepts, its backlog full: further SYNs are dropped, as a
+    # firewall that drops (rather than refuses) would.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+            fillers.append(s)
+        result = run_check_sync(
+            Reachability,
+            meeting={"platform": {"url": f"http://127.0.0.1:{port}/"}},
+            profile={"options": {"step_timeout_s": 0.5}},
+        )
+    finally:
+        for s in fillers:
+            s.close()
+        listener.close()
+    assert_status(result, "FAIL")
+    assert measurement(result, "failure") == "timeout", _findings(result)
+    assert "firewall" in result.findings[0].remediation
+    assert f"port {port}" in result.findings[0].remediation
