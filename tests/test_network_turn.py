@@ -66,6 +66,7 @@ def test_udp_blocked_leaves_tcp_and_tls_a_warning(coturn) -> None:
     assert_status(result, "WARN")
     assert measurement(result, "transports") == "tcp,tls"
     assert "not UDP" in result.findings[-1].message
+    assert measurement(result, "failed_transports") == "udp: timeout"
     assert "UDP" in result.findings[-1].remediation
 
 
@@ -94,3 +95,13 @@ def test_no_turn_server_is_skipped() -> None:
     result = run_check_sync(TurnRelay, meeting={"ice_servers": [{"urls": ["stun:127.0.0.1:9"]}]})
     assert_status(result, "SKIPPED")
     assert "no TURN server" in result.reason
+
+
+def test_the_stun_train_also_runs_against_a_turn_server(coturn) -> None:
+    from meetcheck.checks.network.stun import StunProbe
+
+    result = run_check_sync(StunProbe, meeting={"ice_servers": [coturn.ice_server()]})
+    assert_status(result, "PASS")
+    assert measurement(result, "server") == f"turn 127.0.0.1:{coturn.port} over udp"
+    assert measurement(result, "loss_pct") == 0
+    assert measurement(result, "srflx").startswith("127.0.0.1:")

@@ -130,7 +130,9 @@ class TurnRelay(Check):
         working = sorted({a.url.transport for a in attempts if a.ms is not None})
         failed = [a for a in attempts if a.ms is None]
         facts = [Measurement("transports", ",".join(working))]
-        facts += [Measurement(f"failure {a.url.label}", a.kind) for a in failed]
+        if failed:
+            why = "; ".join(f"{a.url.transport}: {a.kind}" for a in failed)
+            facts.append(Measurement("failed_transports", why))
         failures = "; ".join(f"{a.url.label}: {a.error}" for a in failed)
         note = f" ({failures})" if failures else ""
         findings = [self._allocated(ctx, a) for a in attempts if a.ms is not None]
