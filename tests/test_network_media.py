@@ -152,3 +152,18 @@ def test_an_echo_server_that_is_down_is_unreachable_not_a_hang() -> None:
     assert_status(result, "FAIL")
     assert measurement(result, "failure") == "unreachable"
     assert "secretariat" in result.findings[0].remediation
+
+
+@pytest.mark.skipif(not have_coturn(), reason="coturn (turnserver) not installed")
+def test_a_call_relayed_over_tcp_says_so(serve, tmp_path) -> None:
+    pki = make_pki(tmp_path / "pki")
+    with run_coturn(tmp_path, pki.cert, pki.key) as turn:
+        server = turn.ice_server(transports=("tcp",))
+        result = run_check_sync(
+            MediaPath,
+            meeting=_echo(serve, ice_servers=[server]),
+            profile={"options": {"relay_only": True, "seconds": 1}},
+        )
+    assert_status(result, "PASS")
+    assert measurement(result, "candidate_type") == "relay/tcp"
+    assert measurement(result, "loss_pct") == 0

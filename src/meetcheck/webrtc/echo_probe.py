@@ -100,7 +100,10 @@ def probe_figures(
 
 
 def candidate_type(pc: Any) -> str:
-    """``relay/udp``-style name of the nominated pair's local candidate, or ``unknown``."""
+    """``relay/udp``-style name of the nominated pair's local candidate, or ``unknown``.
+
+    For a relay candidate the transport is that of the leg to the TURN server (as WebRTC
+    statistics' ``relayProtocol``): ``relay/tcp`` when TURN runs over TCP or TLS."""
     try:
         transport = pc.sctp.transport if pc.sctp is not None else None
         if transport is None:
@@ -108,7 +111,13 @@ def candidate_type(pc: Any) -> str:
         connection = transport.transport._connection  # aioice.Connection
         pair = connection._nominated.get(1)
         cand = pair.local_candidate
-        return f"{cand.type}/{cand.transport.lower()}"
+        transport = cand.transport.lower()
+        if cand.type == "relay":
+            turn = getattr(pair.protocol, "transport", None)  # aioice's TurnTransport
+            inner = getattr(turn, "_TurnTransport__inner_protocol", None)
+            if inner is not None and "Tcp" in type(inner).__name__:
+                transport = "tcp"
+        return f"{cand.type}/{transport}"
     except (AttributeError, IndexError, KeyError, TypeError):
         return "unknown"
 
