@@ -164,6 +164,7 @@ def test_a_call_relayed_over_tcp_says_so(serve, tmp_path) -> None:
             meeting=_echo(serve, ice_servers=[server]),
             profile={"options": {"relay_only": True, "seconds": 1}},
         )
-    assert_status(result, "PASS")
+    assert_status(result, "WARN")  # works, with more delay: UDP is better
     assert measurement(result, "candidate_type") == "relay/tcp"
+    assert "relay/tcp" in result.findings[-1].message
     assert measurement(result, "loss_pct") == 0

@@ -57,6 +57,13 @@ class MediaPath(Check):
             bool, True, "gather candidates from the meeting's STUN/TURN servers"
         ),  # fmt: skip
         "relay_only": Option(bool, False, "use only TURN relay candidates"),
+        "warn_candidates": Option(
+            list,
+            ["relay/tcp"],
+            "paths that work, with more delay, and so warn",
+            item_type=str,
+            choices=("host/udp", "srflx/udp", "prflx/udp", "relay/udp", "relay/tcp", "host/tcp"),
+        ),  # fmt: skip
     }
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
@@ -111,6 +118,15 @@ class MediaPath(Check):
                     bad=f"{label} {{value}} {{unit}}, {word} {{limit}} {{unit}}",
                     note=note,
                     extra=facts if i == 0 else None,
+                )
+            )
+        if f.candidate_type in ctx.options["warn_candidates"]:
+            findings.append(
+                Finding.warn(
+                    f"the call only got through {f.candidate_type}: it works, with more delay "
+                    "and less resilience than UDP",
+                    fix=UDP_FIX,
+                    facts={"candidate_type": f.candidate_type},
                 )
             )
         if f.audio_frames == 0:
