@@ -14,11 +14,13 @@ time these transfers to estimate the bandwidth between a delegate and the meetin
 
 ``POST {prefix}/upload``
     Reads the body in pieces and throws it away, then answers
-    ``{"bytes": n, "seconds": t, "mbit_s": r}`` where ``t`` runs from the handler's start
-    to the last byte.  The limit is enforced on the bytes actually read, so chunked
-    transfer encoding cannot get round it; a declared ``Content-Length`` above the limit is
-    refused before reading (and, with ``Expect: 100-continue``, before the client sends the
-    body).  Statuses:
+    ``{"bytes": n, "seconds": t, "mbit_s": r, "timed_bytes": m, "timed_seconds": u}``
+    where ``t`` runs from the handler's start to the last byte, and ``m`` bytes arrived in
+    the ``u`` seconds between the first read of the body and the last: the receiver's
+    rate without the bytes that were already waiting when the handler started.
+    The limit is enforced on the bytes actually read, so chunked transfer encoding cannot
+    get round it; a declared ``Content-Length`` above the limit is refused before reading
+    (and, with ``Expect: 100-continue``, before the client sends the body).  Statuses:
 
     * 413 past ``max_upload_bytes``, with ``Connection: close``; aiohttp then drains the
       rest of the body for at most its lingering time (10 s by default) so that the client
@@ -213,6 +215,8 @@ def setup_throughput(
         stats.uploads += 1
         stats.active += 1
         n = 0
+        first_read: tuple[int, float] | None = None
+        last_at = start
         try:
             while True:
                 async with asyncio.timeout(idle_timeout):
@@ -220,6 +224,9 @@ def setup_throughput(
                 if not data:
                     break
                 n += len(data)
+                last_at = time.perf_counter()
+                if first_read is None:
+                    first_read = (len(data), last_at)
                 stats.bytes_received += len(data)
                 if n > max_upload_bytes:
                     stats.refused += 1
@@ -243,9 +250,16 @@ def setup_throughput(
             stats.active -= 1
         seconds = time.perf_counter() - start
         mbit_s = n * 8 / seconds / 1e6 if seconds > 0 else None
-        return web.json_response(
-            {"bytes": n, "seconds": seconds, "mbit_s": mbit_s}, headers=_NO_STORE
-        )
+        timed_bytes = n - first_read[0] if first_read else 0
+        timed_seconds = last_at - first_read[1] if first_read else 0.0
+        answer = {
+            "bytes": n,
+            "seconds": seconds,
+            "mbit_s": mbit_s,
+            "timed_bytes": timed_bytes,
+            "timed_seconds": timed_seconds,
+        }
+        return web.json_response(answer, headers=_NO_STORE)
 
     async def expect_continue(request: web.Request) -> web.StreamResponse | None:
         """Refuse an oversized or unauthorised upload before the client sends its body."""

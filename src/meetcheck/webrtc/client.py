@@ -167,6 +167,7 @@ class _Caller:
         ice_addresses: Any = AUTO,
         keep_seconds: float = 10.0,
         ssl: Any = None,
+        ice_transport_policy: str = "all",
     ) -> None:
         self.url = url
         self.token = token
@@ -177,6 +178,8 @@ class _Caller:
             loopback.addresses_for_url(url) if ice_addresses == AUTO else ice_addresses
         )
         self.ssl = ssl
+        # "relay": only TURN candidates, as a network that allows nothing else would.
+        self.ice_transport_policy = ice_transport_policy
         self.pc: RTCPeerConnection | None = None
         self.receiver = _Receiver(keep_seconds)
         self.location = ""
@@ -203,7 +206,12 @@ class _Caller:
         """Offer, POST, apply the answer; returns when the answer is applied."""
         if self._http is None:
             self._http = aiohttp.ClientSession()
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=self.ice_servers))
+        from aiortc import RTCIceTransportPolicy
+
+        policy = RTCIceTransportPolicy(self.ice_transport_policy)
+        pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=self.ice_servers, iceTransportPolicy=policy)
+        )
         self.pc = pc
 
         @pc.on("track")

@@ -375,3 +375,114 @@ async def stun_binding(
         transport.close()
         if not proto.result.done():
             proto.result.cancel()
+
+
+# --- a paced train of Binding requests -----------------------------------------------
+
+
+@dataclass
+class TrainResult:
+    """What a Binding train saw: one entry per probe, ``None`` where it was lost.
+
+    ``rtts`` are in seconds, in the order the probes were sent. ``unreachable`` is True if
+    ICMP said the port is closed; ``errors`` counts error responses.
+    """
+
+    sent: int
+    rtts: list[float | None]
+    srflx: tuple[str, int] | None = None
+    unreachable: bool = False
+    errors: int = 0
+    error: str = ""
+
+    @property
+    def received(self) -> list[float]:
+        return [r for r in self.rtts if r is not None]
+
+    @property
+    def loss_pct(self) -> float:
+        return 100.0 * (self.sent - len(self.received)) / self.sent if self.sent else 0.0
+
+
+class _TrainProtocol(asyncio.DatagramProtocol):
+    def __init__(self, result: TrainResult) -> None:
+        self.result = result
+        self.sent: dict[bytes, tuple[int, float]] = {}
+        self.closed = False
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        now = time.perf_counter()
+        if self.closed:
+            return  # after the deadline: a late answer counts as lost
+        try:
+            msg = decode_message(data)
+        except StunDecodeError:
+            return
+        entry = self.sent.get(msg.transaction_id)
+        if entry is None or msg.legacy:
+            return
+        index, sent_at = entry
+        if self.result.rtts[index] is not None:
+            return  # a duplicate answer
+        if msg.cls == StunClass.ERROR:
+            self.result.errors += 1
+            raw = msg.get(ATTR_ERROR_CODE)
+            code, reason = decode_error_code(raw) if raw else (0, "")
+            self.result.error = f"STUN error {code} {reason}".strip()
+            return
+        if msg.cls != StunClass.SUCCESS:
+            return
+        with contextlib.suppress(StunDecodeError):
+            xor = msg.get(ATTR_XOR_MAPPED_ADDRESS)
+            plain = msg.get(ATTR_MAPPED_ADDRESS)
+            if xor is not None:
+                self.result.srflx = decode_xor_address(xor, msg.transaction_id)
+            elif plain is not None:
+                self.result.srflx = decode_address(plain)
+        self.result.rtts[index] = now - sent_at
+
+    def error_received(self, exc: Exception) -> None:
+        if isinstance(exc, ConnectionRefusedError):
+            self.result.unreachable = True
+
+
+async def binding_train(
+    host: str, port: int, count: int = 50, interval: float = 0.02, wait: float = 1.0
+) -> TrainResult:
+    """Send ``count`` Binding requests ``interval`` seconds apart, each once, as an audio
+    stream sends packets (no retransmission), and collect the answers.
+
+    An answer that arrives more than ``wait`` seconds after the last request is lost, as a
+    late audio packet is. The train stops waiting early once every probe is answered.
+    Raises :class:`StunError` if no socket can be opened towards the server.
+    """
+    loop = asyncio.get_running_loop()
+    result = TrainResult(sent=0, rtts=[None] * count)
+    try:
+        transport, proto = await asyncio.wait_for(
+            loop.create_datagram_endpoint(lambda: _TrainProtocol(result), remote_addr=(host, port)),
+            wait + 1,
+        )
+    except (OSError, TimeoutError) as exc:
+        raise StunError(f"cannot reach STUN server {host} port {port}: {exc}") from None
+    try:
+        start = loop.time()
+        for i in range(count):
+            due = start + i * interval
+            if (pause := due - loop.time()) > 0:
+                await asyncio.sleep(pause)
+            txid = os.urandom(12)
+            request = encode_message(
+                METHOD_BINDING, StunClass.REQUEST, txid, [(ATTR_SOFTWARE, SOFTWARE.encode())]
+            )
+            proto.sent[txid] = (i, time.perf_counter())
+            result.sent += 1
+            with contextlib.suppress(OSError):  # ICMP from an earlier probe surfaces here
+                transport.sendto(request)
+        deadline = loop.time() + wait
+        while loop.time() < deadline and None in result.rtts:
+            await asyncio.sleep(min(0.01, max(deadline - loop.time(), 0)))
+    finally:
+        proto.closed = True
+        transport.close()
+    return result
