@@ -119,9 +119,11 @@ def test_every_channel_plays_audio_over_loopback_only(server):
         assert candidates["offer"] and set(candidates["offer"]) == {"127.0.0.1"}
         assert candidates["answer"] and set(candidates["answer"]) == {"127.0.0.1"}
         assert location.startswith(f"{server.base_url}/whep/{code}/") and etag.startswith('"')
-    # the channels are different programmes
+    # the channels are different programmes. Not just their first 100 ms: every channel
+    # carries the same timing mark in its first 160 ms of each 2 s, so during a programme
+    # pause two channels read from the same instant are, by design, identical there.
     by_code = {r[0]: r[2] for r in results}
-    assert not np.allclose(by_code["floor"][:4800], by_code["fr"][:4800])
+    assert not np.allclose(by_code["floor"], by_code["fr"])
     detections = {}
     for code, _, audio, _, _, _, started in results:
         decoder = IdentityDecoder()
