@@ -34,6 +34,7 @@ DEFAULT_PLUGINS_DIR = Path("plugins")
 BUILTIN_PLUGINS = (
     "meetcheck.checks.system",
     "meetcheck.checks.network",
+    "meetcheck.checks.audio",
     "meetcheck.report.text",
     "meetcheck.report.jsonreport",
     "meetcheck.report.html",

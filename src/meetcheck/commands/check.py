@@ -44,8 +44,24 @@ def check_participant(participant: Participant) -> None:
 
         if find_zone(participant.timezone) is None:
             raise InputError(f"--timezone: {unknown_zone(participant.timezone)}")
-    if participant.audio and not Path(participant.audio).is_file():
-        raise InputError(f"--audio {participant.audio}: file not found")
+    if participant.audio:
+        check_audio_file(participant.audio)
+
+
+def check_audio_file(path: str) -> None:
+    """An --audio file must decode as audio to its end: empty, truncated, corrupt or
+    non-audio files are exit 2 with one line naming the file, before anything runs."""
+    from meetcheck.readable import visible
+
+    shown = visible(path)
+    if not Path(path).is_file():
+        raise InputError(f"--audio {shown}: file not found")
+    from meetcheck.media.audiofile import AudioFileError, probe_audio
+
+    try:
+        probe_audio(path)
+    except AudioFileError as exc:
+        raise InputError(f"--audio {shown}: {exc}") from None
 
 
 def check_and_report(

@@ -1,0 +1,86 @@
+"""The audio family's collector: the speaker's recording, decoded and measured once per
+run (``ctx.shared.once``) in a thread, so the event loop stays free for timing checks.
+
+Every audio check awaits :func:`recording`; the first one runs the analysis.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from meetcheck.check import Finding
+
+if TYPE_CHECKING:
+    from meetcheck.context import CheckContext
+    from meetcheck.media.analysis import AudioAnalysis
+
+#: What an audio check imports; the runner imports them before the checks start.
+IMPORTS = ("numpy", "av", "scipy.signal", "scipy.ndimage")
+KEY = "audio.recording"
+
+NO_INPUT = "needs a recording of your microphone: --audio FILE"
+NO_LIVE = (
+    "live microphone capture is not available in this version yet: record yourself reading "
+    "for about 10 seconds (then 2 seconds of silence) and pass the file with --audio FILE"
+)
+
+
+class Unreadable(Exception):
+    """The recording decoded partly and then failed (corrupt data inside the file)."""
+
+
+def _analyse(path: str) -> AudioAnalysis | Unreadable:
+    from meetcheck.media.audiofile import AudioFileError, analyse_file
+
+    try:
+        return analyse_file(path)
+    except AudioFileError as exc:
+        return Unreadable(str(exc))
+
+
+async def recording(ctx: CheckContext) -> AudioAnalysis | Finding:
+    """The measured recording, or a FAIL finding saying why it could not be read.
+
+    SKIPPED (through ``ctx.skip``) when the run has no recording at all.
+    """
+    path = ctx.participant.audio
+    if not path:
+        ctx.skip(NO_LIVE if ctx.participant.mic else NO_INPUT)
+    result = await ctx.shared.once(KEY, lambda: ctx.blocking(_analyse, path))
+    if isinstance(result, Unreadable):
+        return Finding.fail(
+            f"could not read the recording {path}: {result}",
+            fix="Record yourself again and save the file as WAV or FLAC.",
+        )
+    return result
+
+
+def needs_speech(ctx: CheckContext, rec: AudioAnalysis, what: str) -> None:
+    """Skip a check that judges speech when the recording has none (audio.speech fails)."""
+    if not rec.has_speech:
+        ctx.skip(f"no speech in the recording to measure {what} on (see audio.speech)")
+
+
+def level(value: float) -> float:
+    """A level fit for a report (JSON has no -inf): finite, rounded, floored."""
+    from meetcheck.media.analysis import floor_db
+
+    return floor_db(value)
+
+
+def db(value: float, digits: int = 1) -> float:
+    """A finite dB figure for a report, capped at +/-120."""
+    if math.isnan(value):
+        return 0.0
+    return round(max(-120.0, min(120.0, value)), digits)
+
+
+def with_chart(finding: Finding, rec: AudioAnalysis, *names: str) -> Finding:
+    """Attach chart series (level over time, spectra) to a finding's ``extra``: the HTML
+    report draws them, the text report leaves them out."""
+    data = rec.series()
+    charts = {n: data[n] for n in names if data.get(n)}
+    if charts:
+        finding.extra = {"audio_charts": charts}
+    return finding
