@@ -76,5 +76,3 @@ def _asyncio_tests(request: pytest.FixtureRequest) -> None:
     fn = request.node.obj if isinstance(request.node, pytest.Function) else None
     if fn is not None and asyncio.iscoroutinefunction(fn):
         request.node.obj = lambda *a, **k: asyncio.run(fn(*a, **k))
-
-
