@@ -39,7 +39,6 @@ _BLOCK_S = 0.01
 _BLOCK_BINS_DB = (-150.0, 10.0, 0.1)  # 10 ms block level histogram: low, high, step
 _FRAME_BINS_DB = (-130.0, 10.0, 1.0)  # spectrum frames by level
 _NOISE_QUANTILE = 0.2
-_DC_CUTOFF_HZ = 5.0
 _NOISE_WINDOW_DB = 3.0
 _SPEECH_OVER_NOISE_DB = 6.0  # a steady sound this close to its own floor is not speech
 _NOISE_MARGIN_DB = 3.0  # P.56 thresholds this close to the noise floor count the noise
@@ -166,9 +165,7 @@ class AudioAnalyzer:
         self.peaks = TruePeakMeter(channels)
         self.clips = ClipRunCounter(channels)
         self.sums = np.zeros(channels)
-        r = 1.0 - 2.0 * math.pi * _DC_CUTOFF_HZ / sample_rate
-        self._dc_b, self._dc_a = np.array([1.0, -1.0]), np.array([1.0, -r])
-        self._dc_zi: np.ndarray | None = None
+        self._warmup: list[np.ndarray] | None = []
         self.samples = 0
         # 10 ms blocks of the mix
         self._block = max(1, int(round(_BLOCK_S * sample_rate)))
@@ -177,6 +174,8 @@ class AudioAnalyzer:
         self.block_counts = np.zeros(self._bb.size, dtype=np.int64)
         self.block_power = np.zeros(self._bb.size)
         self._btail = np.zeros(0)
+        self._rtail = np.zeros(0)
+        self.zero_blocks = 0  # 10 ms blocks of digital silence, as recorded
         # spectrum frames
         self.nfft = frame_size(sample_rate)
         self._win = np.hanning(self.nfft)
@@ -208,6 +207,15 @@ class AudioAnalyzer:
             pcm = pcm[None, :]
         if pcm.shape[1] == 0:
             return
+        if self._warmup is not None:  # the first second sets the DC estimate, whatever
+            self._warmup.append(pcm)  # the chunk size
+            if sum(p.shape[1] for p in self._warmup) < self.sr:
+                return
+            pcm = np.concatenate(self._warmup, axis=1)
+            self._warmup = None
+        self._process(pcm)
+
+    def _process(self, pcm: np.ndarray) -> None:
         raw_mix = pcm[0] if self.ch == 1 else pcm.mean(axis=0)
         ac = self._dc_block(pcm)  # levels, noise and spectra: a DC offset is not sound
         mix = ac[0] if self.ch == 1 else ac.mean(axis=0)
@@ -218,22 +226,23 @@ class AudioAnalyzer:
         self.loudness.feed(pcm)  # K-weighting has its own high-pass
         self.peaks.feed(pcm)
         self.clips.feed(pcm)
-        self.sums += pcm.sum(axis=1)
-        self._blocks(mix)
+        self._blocks(mix, raw_mix)
         self._frames(mix)
         self._zeros(raw_mix)  # digital zeros are in the samples as recorded
         self._level_series(mix)
         self.samples += pcm.shape[1]
 
     def _dc_block(self, pcm: np.ndarray) -> np.ndarray:
-        """A first-order high-pass at ``_DC_CUTOFF_HZ``, started in the steady state of
-        the first samples so an offset present from the start leaves no transient."""
-        from scipy.signal import lfilter, lfilter_zi
+        """The samples less the DC offset, estimated as the mean of everything read so far.
 
-        if self._dc_zi is None:
-            self._dc_zi = lfilter_zi(self._dc_b, self._dc_a)[None, :] * pcm[:, :1]
-        out, self._dc_zi = lfilter(self._dc_b, self._dc_a, pcm, axis=1, zi=self._dc_zi)
-        return out
+        Why so simple: an offset comes from the converter and is constant; speech itself
+        averages to zero within a second, so the running mean finds the offset at once and
+        subtracting a constant leaves every frequency of the voice untouched (a 10 Hz
+        high-pass cost as much as the whole level measurement).
+        """
+        self.sums += pcm.sum(axis=1)
+        dc = self.sums / (self.samples + pcm.shape[1])
+        return pcm - dc[:, None]
 
     @staticmethod
     def _split(tail: np.ndarray, x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -247,10 +256,12 @@ class AudioAnalyzer:
         idx = np.nan_to_num(idx, nan=0.0, neginf=0.0, posinf=edges.size - 1)
         return np.clip(idx, 0, edges.size - 1).astype(np.int64)
 
-    def _blocks(self, mix: np.ndarray) -> None:
+    def _blocks(self, mix: np.ndarray, raw: np.ndarray) -> None:
         blocks, self._btail = self._split(self._btail, mix, self._block)
+        raw_blocks, self._rtail = self._split(self._rtail, raw, self._block)
         if not len(blocks):
             return
+        self.zero_blocks += int(np.count_nonzero(~raw_blocks.any(axis=1)))
         power = np.mean(blocks * blocks, axis=1)
         with np.errstate(divide="ignore"):
             idx = self._bin(10.0 * np.log10(power), self._bb, _BLOCK_BINS_DB[2])
@@ -264,9 +275,10 @@ class AudioAnalyzer:
         power = np.mean(frames * frames, axis=1)
         with np.errstate(divide="ignore"):
             idx = self._bin(10.0 * np.log10(power), self._fb, _FRAME_BINS_DB[2])
-        spectra = np.abs(np.fft.rfft(frames * self._win, axis=1)) ** 2 * self._wnorm
-        for i, k in enumerate(idx):
-            self.frame_spectra[k] += spectra[i]
+        spec = np.fft.rfft(frames * self._win, axis=1)
+        power = spec.real**2 + spec.imag**2
+        for k in np.unique(idx):
+            self.frame_spectra[k] += power[idx == k].sum(axis=0) * self._wnorm
         self.frame_counts += np.bincount(idx, minlength=self._fb.size)
 
     @staticmethod
@@ -358,7 +370,7 @@ class AudioAnalyzer:
     def _gated(self) -> bool:
         """Whether digital silence is common (a gate): then a silent gap is no dropout."""
         total = int(self.block_counts.sum())
-        return bool(total) and self.block_counts[0] >= _GATED_SHARE * total
+        return bool(total) and self.zero_blocks >= _GATED_SHARE * total
 
     def _speech_seconds(self, active: float, noise: float) -> float:
         if not math.isfinite(active) or active < -70.0:
@@ -380,9 +392,11 @@ class AudioAnalyzer:
             first = 1
             n = int(self.frame_counts[first:].sum())
         speech = self.frame_spectra[first:].sum(axis=0) / max(n, 1)
-        quiet_top = int(np.searchsorted(self._fb, noise + _NOISE_WINDOW_DB, side="right"))
-        if not math.isfinite(noise):
-            quiet_top = 1
+        if math.isfinite(noise):
+            quiet_top = int(np.searchsorted(self._fb, noise + _NOISE_WINDOW_DB, side="right"))
+        else:  # digital silence in the pauses: the quietest fifth of the frames
+            cum = np.cumsum(self.frame_counts)
+            quiet_top = int(np.searchsorted(cum, _NOISE_QUANTILE * cum[-1])) + 1
         nq = int(self.frame_counts[:quiet_top].sum())
         pause = self.frame_spectra[:quiet_top].sum(axis=0) / max(nq, 1)
         return speech, pause, nq
@@ -457,6 +471,9 @@ class AudioAnalyzer:
         return [(f, max(-100.0, _db(v / ref))) for f, v in bands]
 
     def finish(self) -> AudioAnalysis:
+        if self._warmup:
+            self._process(np.concatenate(self._warmup, axis=1))
+        self._warmup = None
         self.peaks.feed(np.zeros((self.ch, 0)), final=True)
         self.clips.finish()
         if self._zero_open is not None:
@@ -499,8 +516,11 @@ class AudioAnalyzer:
         if self.frame_counts.sum():
             speech, pause, quiet_frames = self._spectra(active, noise)
             if out.has_speech:
-                out.bandwidth_hz, out.low_hz = self._bandwidth(speech, pause)
+                # the pauses' noise bounds the band; pauses of digital silence bound nothing
+                floor = pause if math.isfinite(noise) else np.zeros_like(pause)
+                out.bandwidth_hz, out.low_hz = self._bandwidth(speech, floor)
                 out.band = band_class(out.bandwidth_hz)
+            # hum shows best in the pauses; with no pause frames, the whole recording
             hum_from = (
                 pause
                 if quiet_frames >= 3

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from meetcheck.media.analysis import AudioAnalysis
 
+_QUICK_PROBE = {"probesize": "32", "analyzeduration": "0"}
 CHUNK_S = 1.0  # decoded audio is fed to the meters in chunks of about this length
 PROBE_DECODE_S = 2.0
 TRUNCATED_TOLERANCE = 0.02  # declared and found durations may differ by 2 % (MP3 estimates)
@@ -46,16 +47,27 @@ def _open(path: str | Path):  # noqa: ANN202 -- av.container.InputContainer
         raise AudioFileError(exc.strerror or "cannot be read") from None
     if size == 0:
         raise AudioFileError("the file is empty")
-    try:
-        container = av.open(str(p), mode="r")
-    except av.FFmpegError as exc:
-        raise AudioFileError(f"not an audio file PyAV can read ({_reason(exc)})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AudioFileError(f"cannot be read ({exc})") from None
-    if not container.streams.audio:
+    # FFmpeg's default probing reads and decodes ahead for about 15 ms, as much as the
+    # analysis of a second of audio; a few bytes tell a WAV, FLAC or Ogg. Formats that need
+    # more (an MP3 behind a large tag, a stream whose parameters come later) are opened
+    # again with the defaults.
+    for options in (_QUICK_PROBE, {}):
+        try:
+            container = av.open(str(p), mode="r", options=options)
+        except av.FFmpegError as exc:
+            if options:
+                continue
+            raise AudioFileError(f"not an audio file PyAV can read ({_reason(exc)})") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AudioFileError(f"cannot be read ({exc})") from None
+        audio = container.streams.audio
+        ctx = audio[0].codec_context if audio else None
+        if ctx is not None and ctx.sample_rate and ctx.channels:
+            return container
         container.close()
-        raise AudioFileError("the file has no audio stream")
-    return container
+        if not options and not audio:
+            raise AudioFileError("the file has no audio stream")
+    return av.open(str(p), mode="r")  # parameters unknown even so: the caller reports it
 
 
 def _reason(exc: Exception) -> str:

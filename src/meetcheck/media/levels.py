@@ -55,14 +55,42 @@ def peak_dbfs(pcm: np.ndarray) -> float:
     return _db(float(np.max(np.abs(x))) ** 2) if x.size else -math.inf
 
 
+def _smoothing_kernel(g: float) -> np.ndarray:
+    """y[n] = g*y[n-1] + (1-g)*x[n] as a truncated FIR (exact to 1e-7)."""
+    taps = int(math.ceil(math.log(1e-7) / math.log(g))) + 1
+    return (1.0 - g) * g ** np.arange(taps)
+
+
+def running_max(x: np.ndarray, width: int) -> np.ndarray:
+    """max(x[i - width + 1 .. i]) for every i (the first width - 1 over what exists).
+
+    Doubling windows (1, 2, 4 ...) then two overlapping ones cover any width in
+    O(n log width), with numpy only.
+    """
+    out = np.asarray(x, dtype=np.float64).copy()
+    if width <= 1 or out.size == 0:
+        return out
+    span = 1
+    while span * 2 <= width:
+        shifted = np.concatenate((np.full(span, -np.inf), out[:-span]))
+        out = np.maximum(out, shifted)
+        span *= 2
+    rest = width - span
+    if rest:
+        shifted = np.concatenate((np.full(rest, -np.inf), out[:-rest]))
+        out = np.maximum(out, shifted[: out.size])
+    return out
+
+
 class ActiveLevelMeter:
     """Streaming form of :func:`active_level_dbfs`: feed chunks of any length, read the
     level at any time. Memory is constant (a histogram of the hangover envelope), so an
     hour of audio costs what a second does.
 
-    The envelope is the same two first-order filters (run as IIR filters with state), the
-    hangover is a running maximum over the last 200 ms of 1 ms blocks, and the activity at
-    each threshold is the count of blocks whose running maximum reaches it.
+    The envelope is the same two first-order filters (as truncated FIRs, exact to 1e-7,
+    carrying their last inputs from chunk to chunk), the hangover is a running maximum over
+    the last 200 ms of 1 ms blocks, and the activity at each threshold is the count of
+    blocks whose running maximum reaches it.
     """
 
     def __init__(self, sample_rate: int) -> None:
@@ -71,7 +99,8 @@ class ActiveLevelMeter:
         block_rate = sample_rate / self.block
         self._g = math.exp(-1.0 / (_TAU_S * block_rate))
         self._hang = int(round(_HANGOVER_S * block_rate))
-        self._zi = np.zeros(2)  # state of the two smoothing filters
+        self._kernel = _smoothing_kernel(self._g)
+        self._carry = [np.zeros(self._kernel.size - 1), np.zeros(self._kernel.size - 1)]
         self._tail = np.zeros(0)  # samples of an unfinished block
         self._recent = np.zeros(self._hang)  # envelope of the last `hang` blocks
         self.hist = np.zeros(len(_THRESHOLDS_DB), dtype=np.int64)
@@ -91,17 +120,13 @@ class ActiveLevelMeter:
         x = x[: n * self.block]
         self.energy += float(np.dot(x, x))
         self.blocks += n
-        from scipy.ndimage import maximum_filter1d
-        from scipy.signal import lfilter
-
-        g = self._g
-        mean_abs = np.abs(x).reshape(n, self.block).mean(axis=1)
-        env, z0 = lfilter([1.0 - g], [1.0, -g], mean_abs, zi=self._zi[:1])
-        env, z1 = lfilter([1.0 - g], [1.0, -g], env, zi=self._zi[1:])
-        self._zi = np.concatenate((z0, z1))
+        env = np.abs(x).reshape(n, self.block).mean(axis=1)
+        for stage in range(2):  # the two smoothing filters, each with its own past inputs
+            joined = np.concatenate((self._carry[stage], env))
+            self._carry[stage] = joined[joined.size - (self._kernel.size - 1) :]
+            env = np.convolve(joined, self._kernel, mode="valid")
         joined = np.concatenate((self._recent, env))
-        size = self._hang + 1  # trailing window [i - hang, i]: origin (size - 1) // 2
-        held = maximum_filter1d(joined, size, origin=(size - 1) // 2)[self._hang :]
+        held = running_max(joined, self._hang + 1)[self._hang :]
         self._recent = joined[joined.size - self._hang :]
         # bin i holds [c_i, c_i+1): searchsorted on the linear thresholds, no logarithms
         idx = np.searchsorted(_THRESHOLDS_LIN, held, side="right") - 1
@@ -207,6 +232,26 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
     return np.array([shelf, highpass])
 
 
+def _k_power_weights(sample_rate: int, n: int) -> np.ndarray:
+    """Weights that turn |rfft|^2 of an n-sample block into its K-weighted energy.
+
+    Why the FFT and not the filters: two biquads run sample by sample need an IIR routine
+    numpy lacks. Parseval with the filters' power response |K(f)|^2 gives the block's
+    filtered energy up to the filters' short impulse response wrapping inside the block
+    (well under 0.1 LU on speech and tones).
+    """
+    sos = k_weighting_sos(sample_rate)
+    z = np.exp(-2j * np.pi * np.fft.rfftfreq(n))  # z^-1 on the unit circle
+    h = np.ones(z.size, dtype=complex)
+    for b0, b1, b2, a0, a1, a2 in sos:
+        h *= (b0 + b1 * z + b2 * z * z) / (a0 + a1 * z + a2 * z * z)
+    w = np.full(z.size, 2.0)
+    w[0] = 1.0
+    if n % 2 == 0:
+        w[-1] = 1.0
+    return w * np.abs(h) ** 2 / n
+
+
 _LUFS_OFFSET = -0.691
 _ABS_GATE_LUFS = -70.0
 _REL_GATE_LU = -10.0
@@ -230,33 +275,26 @@ class LoudnessMeter:
     """
 
     def __init__(self, sample_rate: int, channels: int) -> None:
-        from scipy.signal import sosfilt_zi
-
         self.sample_rate = sample_rate
-        self._sos = k_weighting_sos(sample_rate)
-        self._zi = np.repeat(sosfilt_zi(self._sos)[:, None, :] * 0.0, channels, axis=1)
         self._w = channel_weights(channels)
         self._step = max(1, int(round(0.1 * sample_rate)))  # 100 ms sub-blocks
-        self._tail = np.zeros(0)
+        self._gain = _k_power_weights(sample_rate, self._step)
+        self._tail = np.zeros((channels, 0))
         self._subs: list[float] = []  # the last three sub-block energies
         self.counts = np.zeros(len(_LU_BINS), dtype=np.int64)
         self.energies = np.zeros(len(_LU_BINS))
-        self.momentary: list[float] = []  # filled only when `keep_momentary` is set
-        self.keep_momentary = False
 
     def feed(self, pcm: np.ndarray) -> None:
         """pcm: (channels, n) float."""
-        from scipy.signal import sosfilt
-
-        y, self._zi = sosfilt(self._sos, pcm, axis=1, zi=self._zi)
-        z = self._w @ (y * y)  # weighted sum of channel powers per sample
-        if self._tail.size:
-            z = np.concatenate((self._tail, z))
-        n = z.size // self._step
-        self._tail = z[n * self._step :].copy()
+        x = np.concatenate((self._tail, pcm), axis=1) if self._tail.size else pcm
+        n = x.shape[1] // self._step
+        self._tail = x[:, n * self._step :].copy()
         if n == 0:
             return
-        subs = np.concatenate((self._subs, z[: n * self._step].reshape(n, self._step).sum(1)))
+        frames = x[:, : n * self._step].reshape(x.shape[0], n, self._step)
+        power = np.abs(np.fft.rfft(frames, axis=2)) ** 2  # (channels, n, bins)
+        energy = self._w @ (power @ self._gain)  # K-weighted energy per sub-block
+        subs = np.concatenate((self._subs, energy))
         if subs.size >= 4:
             blocks = np.lib.stride_tricks.sliding_window_view(subs, 4).sum(axis=1)
             blocks /= 4 * self._step
@@ -288,9 +326,11 @@ _TP_HALF = 12  # taps per phase either side of the sample
 
 
 def _tp_phases() -> np.ndarray:
-    from scipy.signal import firwin
-
-    h = firwin(2 * _TP_HALF * _TP_UP + 1, 0.9 / _TP_UP, window=("kaiser", 8.0)) * _TP_UP
+    taps = 2 * _TP_HALF * _TP_UP + 1
+    n = np.arange(taps) - (taps - 1) / 2
+    cutoff = 0.9 / _TP_UP  # of the new Nyquist: 90 % of the original band
+    h = cutoff * np.sinc(cutoff * n) * np.kaiser(taps, 8.0)
+    h *= _TP_UP / h.sum()  # unity gain after inserting 3 zeros between samples
     # value at i + k/4 = sum_m h[k + 4m] x[i + 12 - m]
     phases = np.zeros((_TP_UP - 1, 2 * _TP_HALF + 1))
     for k in range(1, _TP_UP):

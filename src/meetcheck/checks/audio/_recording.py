@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from meetcheck.media.analysis import AudioAnalysis
 
 #: What an audio check imports; the runner imports them before the checks start.
-IMPORTS = ("numpy", "av", "scipy.signal", "scipy.ndimage")
+IMPORTS = ("numpy", "av")
 KEY = "audio.recording"
 
 NO_INPUT = "needs a recording of your microphone: --audio FILE"
