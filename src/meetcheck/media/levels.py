@@ -55,10 +55,32 @@ def peak_dbfs(pcm: np.ndarray) -> float:
     return _db(float(np.max(np.abs(x))) ** 2) if x.size else -math.inf
 
 
-def _smoothing_kernel(g: float) -> np.ndarray:
-    """y[n] = g*y[n-1] + (1-g)*x[n] as a truncated FIR (exact to 1e-7)."""
-    taps = int(math.ceil(math.log(1e-7) / math.log(g))) + 1
-    return (1.0 - g) * g ** np.arange(taps)
+def one_pole(x: np.ndarray, g: float, y0: float = 0.0) -> np.ndarray:
+    """y[n] = g*y[n-1] + (1-g)*x[n] from y[-1] = y0, exactly, with numpy only.
+
+    In runs of L samples the recursion is a weighted running sum (g^-j stays below
+    e^2 for the run lengths chosen), and only the runs' end values are carried one
+    run to the next in Python.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.size
+    if n == 0:
+        return x.copy()
+    run = max(1, min(n, int(2.0 / max(-math.log(g), 1e-12))))
+    m = -(-n // run)
+    padded = np.zeros(m * run)
+    padded[:n] = x
+    blocks = padded.reshape(m, run)
+    k = np.arange(run)
+    local = (1.0 - g) * g**k * np.cumsum(blocks * g ** (-k), axis=1)  # from a zero start
+    starts = np.empty(m)
+    carry, gl = y0, g**run
+    ends = local[:, -1]
+    for i in range(m):
+        starts[i] = carry
+        carry = ends[i] + gl * carry
+    out = local + g ** (k + 1) * starts[:, None]
+    return out.reshape(-1)[:n]
 
 
 def running_max(x: np.ndarray, width: int) -> np.ndarray:
@@ -87,8 +109,8 @@ class ActiveLevelMeter:
     level at any time. Memory is constant (a histogram of the hangover envelope), so an
     hour of audio costs what a second does.
 
-    The envelope is the same two first-order filters (as truncated FIRs, exact to 1e-7,
-    carrying their last inputs from chunk to chunk), the hangover is a running maximum over
+    The envelope is the same two first-order filters (carrying their last outputs from
+    chunk to chunk), the hangover is a running maximum over
     the last 200 ms of 1 ms blocks, and the activity at each threshold is the count of
     blocks whose running maximum reaches it.
     """
@@ -99,8 +121,7 @@ class ActiveLevelMeter:
         block_rate = sample_rate / self.block
         self._g = math.exp(-1.0 / (_TAU_S * block_rate))
         self._hang = int(round(_HANGOVER_S * block_rate))
-        self._kernel = _smoothing_kernel(self._g)
-        self._carry = [np.zeros(self._kernel.size - 1), np.zeros(self._kernel.size - 1)]
+        self._state = [0.0, 0.0]  # the two smoothing filters' last outputs
         self._tail = np.zeros(0)  # samples of an unfinished block
         self._recent = np.zeros(self._hang)  # envelope of the last `hang` blocks
         self.hist = np.zeros(len(_THRESHOLDS_DB), dtype=np.int64)
@@ -118,13 +139,12 @@ class ActiveLevelMeter:
         if n == 0:
             return
         x = x[: n * self.block]
-        self.energy += float(np.dot(x, x))
+        self.energy += float(np.einsum("i,i->", x, x))  # not np.dot: no BLAS threads
         self.blocks += n
         env = np.abs(x).reshape(n, self.block).mean(axis=1)
-        for stage in range(2):  # the two smoothing filters, each with its own past inputs
-            joined = np.concatenate((self._carry[stage], env))
-            self._carry[stage] = joined[joined.size - (self._kernel.size - 1) :]
-            env = np.convolve(joined, self._kernel, mode="valid")
+        for stage in range(2):  # the two smoothing filters, each carrying its last output
+            env = one_pole(env, self._g, self._state[stage])
+            self._state[stage] = float(env[-1])
         joined = np.concatenate((self._recent, env))
         held = running_max(joined, self._hang + 1)[self._hang :]
         self._recent = joined[joined.size - self._hang :]
@@ -293,7 +313,8 @@ class LoudnessMeter:
             return
         frames = x[:, : n * self._step].reshape(x.shape[0], n, self._step)
         power = np.abs(np.fft.rfft(frames, axis=2)) ** 2  # (channels, n, bins)
-        energy = self._w @ (power @ self._gain)  # K-weighted energy per sub-block
+        # K-weighted energy per sub-block (einsum: no BLAS threads)
+        energy = np.einsum("c,cnk,k->n", self._w, power, self._gain)
         subs = np.concatenate((self._subs, energy))
         if subs.size >= 4:
             blocks = np.lib.stride_tricks.sliding_window_view(subs, 4).sum(axis=1)
@@ -374,7 +395,7 @@ class TruePeakMeter:
             hot = core >= peak * 0.5
             hot[:-1] |= hot[1:]  # and the sample before: the peak may lie either side
             idx = np.flatnonzero(hot) + lo
-            values = xc[idx[:, None] + offsets[None, :]] @ self._phases.T
+            values = np.einsum("im,km->ik", xc[idx[:, None] + offsets[None, :]], self._phases)
             self.true_peak[c] = max(self.true_peak[c], float(np.abs(values).max(initial=0.0)))
         self.true_peak = np.maximum(self.true_peak, self.sample_peak)
 

@@ -4,7 +4,7 @@ Why: the generated programme (``programme.py``) is speech-like below about 11 kH
 nearly empty above, like a 22 kHz text-to-speech voice; a real voice through a good
 microphone carries breath and sibilance up to 15 kHz and beyond, which is exactly what
 ``audio.bandwidth`` looks for. This adds that "air": white noise that follows the voice's
-own envelope, tilted to fall 3 dB per octave above 2 kHz, about 35 dB under the voice, so
+own envelope, tilted to fall 3 dB per octave above 2 kHz, about 30 dB under the voice, so
 that a low-pass at any cut-off (3.4, 7, 11, 15 kHz) shows as that cut-off. An optional
 steady room noise gives the pauses a realistic floor instead of digital silence.
 """
@@ -17,7 +17,7 @@ from meetcheck.media.frames import SAMPLE_RATE
 from meetcheck.media.levels import active_level_dbfs
 from meetcheck.media.programme import TARGET_ACTIVE_DBFS, generate_programme
 
-AIR_BELOW_DB = 35.0
+AIR_BELOW_DB = 30.0
 
 
 def fullband_voice(
