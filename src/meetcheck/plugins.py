@@ -42,6 +42,7 @@ BUILTIN_PLUGINS = (
     "meetcheck.report.progress",
     "meetcheck.commands.check",
     "meetcheck.commands.demo",
+    "meetcheck.commands.mic",
     "meetcheck.commands.plugins",
     "meetcheck.commands.profiles",
     "meetcheck.commands.report",

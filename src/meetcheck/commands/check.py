@@ -96,6 +96,10 @@ def check_and_report(
             plugin_warnings(plugins)
             profile, meeting = load_inputs(plugins, profile_ref, meeting_ref)
             check_participant(participant)
+            if participant.mic and not participant.audio:
+                from meetcheck.commands.mic import guided_recording
+
+                participant = guided_recording(participant)
             targets = plan_outputs(formats, outputs, plugins.reporters())
             render_options = report_options(report_option, plugins.reporters())
             notes: list[str] = []

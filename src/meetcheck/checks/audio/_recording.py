@@ -19,11 +19,7 @@ if TYPE_CHECKING:
 IMPORTS = ("numpy", "av")
 KEY = "audio.recording"
 
-NO_INPUT = "needs a recording of your microphone: --audio FILE"
-NO_LIVE = (
-    "live microphone capture is not available in this version yet: record yourself reading "
-    "for about 10 seconds (then 2 seconds of silence) and pass the file with --audio FILE"
-)
+NO_INPUT = "needs your microphone (--mic [DEVICE]) or a recording of it (--audio FILE)"
 
 
 class Unreadable(Exception):
@@ -39,14 +35,32 @@ def _analyse(path: str) -> AudioAnalysis | Unreadable:
         return Unreadable(str(exc))
 
 
+def _mic_problem(ctx: CheckContext) -> str:
+    from meetcheck.media.capture import CaptureError, find_source, list_sources
+
+    try:
+        source = find_source(ctx.participant.mic or "default", list_sources())
+    except CaptureError as exc:
+        return str(exc)
+    return f"{source.name} did not deliver audio"
+
+
 async def recording(ctx: CheckContext) -> AudioAnalysis | Finding:
     """The measured recording, or a FAIL finding saying why it could not be read.
 
     SKIPPED (through ``ctx.skip``) when the run has no recording at all.
     """
     path = ctx.participant.audio
+    if not path and ctx.participant.mic:
+        # the guided recording before the run failed (meetcheck check --mic printed why)
+        why = await ctx.shared.once(KEY + ".mic", lambda: ctx.blocking(_mic_problem, ctx))
+        return Finding.fail(
+            f"no recording from the microphone: {why}",
+            fix="Connect a USB microphone or headset, allow this program to use it, check "
+            "the name with 'meetcheck mic list', and run the check again.",
+        )
     if not path:
-        ctx.skip(NO_LIVE if ctx.participant.mic else NO_INPUT)
+        ctx.skip(NO_INPUT)
     result = await ctx.shared.once(KEY, lambda: ctx.blocking(_analyse, path))
     if isinstance(result, Unreadable):
         return Finding.fail(

@@ -25,6 +25,21 @@ def hands_free_hint(name: str) -> str:
     return f"the name '{name}' says {m.group(0)}" if m else ""
 
 
+def _device_hint(device: str) -> str:
+    """What the sound server says about the device: Bluetooth, or a built-in microphone."""
+    from meetcheck.media.capture import CaptureError, find_source, list_sources
+
+    try:
+        source = find_source(device, list_sources())
+    except CaptureError:
+        return ""
+    if source.bus == "bluetooth" or hands_free_hint(source.name + " " + source.description):
+        return f"the sound server reports {source.name} as a Bluetooth device"
+    if source.kind() == "built-in microphone":
+        return f"the sound server reports {source.name} as a built-in microphone"
+    return ""
+
+
 class AudioFormat(Check):
     """Sample rate and channels: 8 or 16 kHz capture means a narrowband headset mode."""
 
@@ -62,9 +77,12 @@ class AudioFormat(Check):
             extra=extra,
         )
         hint = hands_free_hint(ctx.participant.mic or "")
+        if ctx.participant.mic and not hint:
+            hint = await ctx.blocking(_device_hint, ctx.participant.mic)
         if hint and finding.status.value == "PASS":
             return Finding.warn(
-                f"{finding.message}; {hint}, a Bluetooth hands-free device",
+                f"{finding.message}; {hint}: RSI guidance rules out Bluetooth and built-in "
+                "microphones",
                 facts=finding.measurements,
                 threshold=finding.threshold,
             )
