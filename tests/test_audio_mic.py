@@ -125,3 +125,28 @@ def test_levels_of_the_recording_follow_the_source(pulse, monkeypatch):
         20 * np.log10(0.1 / np.sqrt(2)), abs=0.3
     )
     assert len(levels) == 30 and levels[-1] == pytest.approx(-23.0, abs=0.3)
+
+
+def test_playback_reaches_the_output(meetcheck_cli, pulse, monkeypatch, tmp_path, short_recording):
+    """--playback plays the recording on the default output: the null sink's monitor
+    hears the voice at its level."""
+    import threading
+
+    from meetcheck.media.capture import find_source, list_sources, record
+    from meetcheck.media.levels import active_level_dbfs
+
+    monkeypatch.setenv("PULSE_SERVER", pulse.server)
+    pulse.feed("usb_mic", voice(10.0, SR, room_noise_dbfs=-70.0))
+    monitor = find_source("room.monitor", list_sources())
+    heard: list[np.ndarray] = []
+    listener = threading.Thread(
+        target=lambda: heard.extend(record(monitor, 8.0, sample_rate=SR, channels=1))
+    )
+    listener.start()
+    result, results = _run(meetcheck_cli, tmp_path, "--mic", "usb_mic", "--playback")
+    assert "Playing your recording back" in result.stderr
+    listener.join(30)
+    played = np.concatenate(heard, axis=1)[0]
+    assert active_level_dbfs(played, SR) == pytest.approx(
+        _m(results["audio.level"], "active_level_dbfs"), abs=1.5
+    )

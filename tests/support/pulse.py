@@ -22,7 +22,12 @@ class PulseServer:
         self.root = root
         self.socket = root / "native"
         self.sources = sources
-        lines = [f"load-module module-native-protocol-unix socket={self.socket} auth-anonymous=1"]
+        lines = [
+            f"load-module module-native-protocol-unix socket={self.socket} auth-anonymous=1",
+            "load-module module-null-sink sink_name=room rate=48000 channels=1 "
+            "sink_properties=device.description=Loudspeakers",
+            "set-default-sink room",
+        ]
         for name, (rate, channels, props) in sources.items():
             lines.append(
                 f"load-module module-pipe-source source_name={name} file={root / name}.fifo "

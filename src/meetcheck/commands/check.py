@@ -99,7 +99,8 @@ def check_and_report(
             if participant.mic and not participant.audio:
                 from meetcheck.commands.mic import guided_recording
 
-                participant = guided_recording(participant)
+                playback = bool((cli_options or {}).get("playback"))
+                participant = guided_recording(participant, playback=playback)
             targets = plan_outputs(formats, outputs, plugins.reporters())
             render_options = report_options(report_option, plugins.reporters())
             notes: list[str] = []

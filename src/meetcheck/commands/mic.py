@@ -36,7 +36,9 @@ def _meter(level: float, width: int = 30) -> str:
     return "[" + "#" * filled + " " * (width - filled) + f"] {max(level, -99):5.1f} dBFS"
 
 
-def guided_recording(participant: Participant, out_dir: Path | None = None) -> Participant:
+def guided_recording(
+    participant: Participant, out_dir: Path | None = None, playback: bool = False
+) -> Participant:
     """Record the speaker reading, then silent, from ``participant.mic``; the participant
     with ``audio`` set to the recording. On failure the participant is returned unchanged
     (the audio checks then report why) and the reason is printed."""
@@ -76,6 +78,14 @@ def guided_recording(participant: Participant, out_dir: Path | None = None) -> P
         atexit.register(shutil.rmtree, out_dir, True)
     path = out_dir / "microphone.wav"
     _write_wav(path, pcm, source.sample_rate or 48000)
+    if playback:
+        from meetcheck.media.capture import play
+
+        click.echo("Playing your recording back: this is how you sound...", err=True)
+        try:
+            play(str(path))
+        except CaptureError as exc:
+            click.echo(f"meetcheck: playback: {exc}", err=True)
     return replace(participant, audio=str(path))
 
 
@@ -127,3 +137,12 @@ def mic_list() -> None:
 @hookimpl
 def meetcheck_register_commands(cli: click.Group) -> None:
     cli.add_command(mic)
+
+
+@hookimpl
+def meetcheck_add_options(add) -> None:  # noqa: ANN001 -- the hook's add(...)
+    add(
+        "--playback",
+        is_flag=True,
+        help="With --mic: play the recording back so you hear yourself.",
+    )

@@ -159,3 +159,15 @@ def record(
         watchdog.cancel()
         proc.kill()
         proc.wait()
+
+
+def play(path: str, sink: str | None = None, timeout: float = 60.0) -> None:
+    """Play a recording through the sound server (``paplay``), waiting for its end."""
+    cmd = [_tool("paplay")] + ([f"--device={sink}"] if sink else []) + [path]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise CaptureError("playback did not finish") from None
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no output device"])[-1]
+        raise CaptureError(f"could not play the recording back ({reason})")
