@@ -263,3 +263,20 @@ def test_real_speech_from_espeak(tmp_path, cutoff, band):
     assert cut.band == band
     quiet = analyse(tmp_path, x * 10 ** (-12 / 20), 22050, name="quiet.wav")
     assert quiet.active_level_dbfs == pytest.approx(full.active_level_dbfs - 12, abs=0.5)
+
+
+@pytest.mark.parametrize("loss", [0, 20, 40, 60])
+def test_echo_return_loss_of_a_known_echo(loss):
+    from meetcheck.media.echo import find_echo, test_signal
+
+    s = test_signal(SR)
+    rng = np.random.default_rng(loss)
+    y = 10 ** (-70 / 20) * rng.standard_normal(int(4.5 * SR))  # a quiet room
+    delay = int(1.123 * SR)
+    y[delay : delay + s.size] += s * 10 ** (-loss / 20)
+    found = find_echo(y, s, SR)
+    assert found.detected
+    assert found.return_loss_db == pytest.approx(loss, abs=1.0)
+    assert found.delay_ms == pytest.approx(1123.0, abs=0.1)
+    quiet = find_echo(10 ** (-70 / 20) * rng.standard_normal(int(4.5 * SR)), s, SR)
+    assert not quiet.detected and quiet.return_loss_db > 60

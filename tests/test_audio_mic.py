@@ -150,3 +150,24 @@ def test_playback_reaches_the_output(meetcheck_cli, pulse, monkeypatch, tmp_path
     assert active_level_dbfs(played, SR) == pytest.approx(
         _m(results["audio.level"], "active_level_dbfs"), abs=1.5
     )
+
+
+def test_echo_test_finds_the_loudspeaker(
+    meetcheck_cli, pulse, monkeypatch, tmp_path, short_recording
+):
+    """A 'microphone' that is the loudspeaker's monitor hears the test sound at full level;
+    a USB microphone fed separately does not hear it."""
+    monkeypatch.setenv("PULSE_SERVER", pulse.server)
+    result, results = _run(meetcheck_cli, tmp_path, "--mic", "room.monitor")
+    assert "test sound" in result.stderr
+    echo = results["audio.echo"]
+    assert echo["status"] == "FAIL", echo
+    assert _m(echo, "echo_detected") is True
+    assert _m(echo, "echo_return_loss_db") == pytest.approx(0.0, abs=3.0)
+    pulse.feed("usb_mic", voice(10.0, SR, room_noise_dbfs=-70.0))
+    result, results = _run(meetcheck_cli, tmp_path, "--mic", "usb_mic")
+    echo = results["audio.echo"]
+    assert echo["status"] == "PASS", echo
+    assert _m(echo, "echo_detected") is False
+    _, results = _run(meetcheck_cli, tmp_path, "--mic", "usb_mic", "--no-echo-test")
+    assert results["audio.echo"]["status"] == "SKIPPED"

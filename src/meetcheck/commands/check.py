@@ -99,8 +99,12 @@ def check_and_report(
             if participant.mic and not participant.audio:
                 from meetcheck.commands.mic import guided_recording
 
-                playback = bool((cli_options or {}).get("playback"))
-                participant = guided_recording(participant, playback=playback)
+                given = cli_options or {}
+                participant = guided_recording(
+                    participant,
+                    playback=bool(given.get("playback")),
+                    echo_test=bool(given.get("echo_test", True)),
+                )
             targets = plan_outputs(formats, outputs, plugins.reporters())
             render_options = report_options(report_option, plugins.reporters())
             notes: list[str] = []

@@ -36,8 +36,50 @@ def _meter(level: float, width: int = 30) -> str:
     return "[" + "#" * filled + " " * (width - filled) + f"] {max(level, -99):5.1f} dBFS"
 
 
+def _echo_test(source, out_dir: Path) -> dict | None:  # noqa: ANN001 -- a capture.Source
+    """Play a test sound through the default output while recording; what came back."""
+    import threading
+
+    import numpy as np
+
+    from meetcheck.media.capture import CaptureError, play, record
+    from meetcheck.media.echo import MAX_DELAY_S, TEST_S, find_echo, test_signal
+
+    rate = source.sample_rate or 48000
+    reference = test_signal(rate)
+    sound = out_dir / "test-sound.wav"
+    _write_wav(sound, reference[None, :], rate)
+    heard: list[np.ndarray] = []
+    failed: list[str] = []
+
+    def listen() -> None:
+        try:
+            heard.extend(record(source, TEST_S + MAX_DELAY_S + 0.5))
+        except CaptureError as exc:
+            failed.append(str(exc))
+
+    click.echo("Now a short test sound through your loudspeakers (about 4 s)...", err=True)
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    try:
+        play(str(sound))
+    except CaptureError as exc:
+        click.echo(f"meetcheck: loudspeaker test: {exc}", err=True)
+        listener.join(TEST_S + MAX_DELAY_S + 15)
+        return None
+    listener.join(TEST_S + MAX_DELAY_S + 15)
+    if failed or not heard:
+        click.echo(f"meetcheck: loudspeaker test: {failed[0] if failed else 'no audio'}", err=True)
+        return None
+    mono = np.concatenate(heard, axis=1).mean(axis=0)
+    return find_echo(mono, reference, rate).to_dict()
+
+
 def guided_recording(
-    participant: Participant, out_dir: Path | None = None, playback: bool = False
+    participant: Participant,
+    out_dir: Path | None = None,
+    playback: bool = False,
+    echo_test: bool = True,
 ) -> Participant:
     """Record the speaker reading, then silent, from ``participant.mic``; the participant
     with ``audio`` set to the recording. On failure the participant is returned unchanged
@@ -78,6 +120,14 @@ def guided_recording(
         atexit.register(shutil.rmtree, out_dir, True)
     path = out_dir / "microphone.wav"
     _write_wav(path, pcm, source.sample_rate or 48000)
+    if echo_test:
+        import json
+
+        from meetcheck.media.echo import echo_result_path
+
+        result = _echo_test(source, out_dir)
+        if result is not None:
+            echo_result_path(path).write_text(json.dumps(result), encoding="utf-8")
     if playback:
         from meetcheck.media.capture import play
 
@@ -145,4 +195,10 @@ def meetcheck_add_options(add) -> None:  # noqa: ANN001 -- the hook's add(...)
         "--playback",
         is_flag=True,
         help="With --mic: play the recording back so you hear yourself.",
+    )
+    add(
+        "--echo-test/--no-echo-test",
+        default=True,
+        help="With --mic: play a 1 s test sound to find whether the microphone hears the "
+        "loudspeakers (on by default).",
     )

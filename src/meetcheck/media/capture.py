@@ -163,7 +163,7 @@ def record(
 
 def play(path: str, sink: str | None = None, timeout: float = 60.0) -> None:
     """Play a recording through the sound server (``paplay``), waiting for its end."""
-    cmd = [_tool("paplay")] + ([f"--device={sink}"] if sink else []) + [path]
+    cmd = [_tool("paplay"), "--latency-msec=50"] + ([f"--device={sink}"] if sink else []) + [path]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -3,6 +3,7 @@
 from meetcheck.check import register_checks
 from meetcheck.checks.audio.bandwidth import Bandwidth
 from meetcheck.checks.audio.dropouts import Dropouts
+from meetcheck.checks.audio.echo import Echo
 from meetcheck.checks.audio.format import AudioChannels, AudioFormat
 from meetcheck.checks.audio.level import Clipping, Level
 from meetcheck.checks.audio.noise import DcOffset, Hum, Noise
@@ -19,4 +20,5 @@ meetcheck_register_checks = register_checks(
     DcOffset,
     Dropouts,
     AudioChannels,
+    Echo,
 )
