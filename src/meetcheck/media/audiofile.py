@@ -256,3 +256,30 @@ def analyse_file(path: str | Path, chunk_s: float = CHUNK_S) -> AudioAnalysis:
     result = analyzer.finish()
     result.codec, result.container, result.layout = info.codec, info.container, info.layout
     return result
+
+
+def read_mono(path: str | Path, rate: int, max_seconds: float) -> np.ndarray:
+    """At most ``max_seconds`` of the file as float32 mono at ``rate`` (PyAV's resampler):
+    what a WebRTC call sends."""
+    import av
+    import numpy as np
+
+    container = _open(path)
+    try:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        parts: list[np.ndarray] = []
+        have = 0
+        want = int(max_seconds * rate)
+        for frame in container.decode(container.streams.audio[0]):
+            frame.pts = None
+            for out in resampler.resample(frame):
+                parts.append(out.to_ndarray().reshape(-1))
+                have += parts[-1].size
+            if have >= want:
+                break
+    except av.FFmpegError as exc:
+        raise AudioFileError(f"corrupt audio ({_reason(exc)})") from None
+    finally:
+        container.close()
+    pcm = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    return pcm[:want].astype(np.float32)

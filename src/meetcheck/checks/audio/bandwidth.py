@@ -10,7 +10,13 @@ within 60 dB of its strongest band and clearly above the pauses' noise.
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
-from meetcheck.checks.audio._recording import IMPORTS, needs_speech, recording, with_chart
+from meetcheck.checks.audio._recording import (
+    IMPORTS,
+    after_codec,
+    needs_speech,
+    recording,
+    with_chart,
+)
 from meetcheck.context import CheckContext
 
 _BAND_WORDS = {
@@ -35,7 +41,7 @@ class Bandwidth(Check):
         ),
         "low_hz": Metric("Hz", higher_is_worse=True, description="lowest frequency reached"),
     }
-    imports = IMPORTS
+    imports = (*IMPORTS, "aiohttp", "aiortc")
 
     async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
         rec = await recording(ctx)
@@ -68,4 +74,19 @@ class Bandwidth(Check):
             "software, or use a microphone with a fuller low range (a high voice has "
             "little sound below 200 Hz, so this is only a warning).",
         )
-        return [with_chart(top, rec, "speech_spectrum", "pause_spectrum"), low]
+        out = [with_chart(top, rec, "speech_spectrum", "pause_spectrum"), low]
+        carried = await after_codec(ctx)
+        if isinstance(carried, str):
+            out.append(Finding.passed(f"not measured as the platform carries it: {carried}"))
+        elif carried is not None and carried.has_speech:
+            out.append(
+                Finding.passed(
+                    f"as the platform carries it (through the meeting's echo endpoint): "
+                    f"{round(carried.bandwidth_hz)} Hz, {_BAND_WORDS.get(carried.band, '')}",
+                    facts=[
+                        Measurement("bandwidth_after_codec_hz", round(carried.bandwidth_hz), "Hz"),
+                        Measurement("band_after_codec", carried.band),
+                    ],
+                )
+            )
+        return out

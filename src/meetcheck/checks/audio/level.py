@@ -10,7 +10,13 @@ from __future__ import annotations
 import math
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.audio._recording import IMPORTS, level, recording, with_chart
+from meetcheck.checks.audio._recording import (
+    IMPORTS,
+    after_codec,
+    level,
+    recording,
+    with_chart,
+)
 from meetcheck.context import CheckContext
 
 
@@ -28,7 +34,7 @@ class Level(Check):
         ),
         "true_peak_dbtp": Metric("dBTP", higher_is_worse=True, description="BS.1770 true peak"),
     }
-    imports = IMPORTS
+    imports = (*IMPORTS, "aiohttp", "aiortc")  # the echo call, with a meeting file
 
     async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
         rec = await recording(ctx)
@@ -60,7 +66,18 @@ class Level(Check):
             fix="Lower the microphone's input level a little, or sit a little further from "
             "the microphone.",
         )
-        return [with_chart(active, rec, "level_over_time"), peak]
+        out = [with_chart(active, rec, "level_over_time"), peak]
+        carried = await after_codec(ctx)
+        if carried is not None and not isinstance(carried, str) and carried.has_speech:
+            after = round(carried.active_level_dbfs, 2)
+            out.append(
+                Finding.passed(
+                    f"as the platform carries it (through the meeting's echo endpoint): "
+                    f"speech at {after} dBFS",
+                    facts=[Measurement("active_level_after_codec_dbfs", after, "dBFS")],
+                )
+            )
+        return out
 
 
 class Clipping(Check):
