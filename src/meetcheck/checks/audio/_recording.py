@@ -100,7 +100,7 @@ def with_chart(finding: Finding, rec: AudioAnalysis, *names: str) -> Finding:
     return finding
 
 
-AFTER_CODEC_S = 8.0  # how much of the recording goes through the echo endpoint
+AFTER_CODEC_S = 4.0  # how much of the recording goes through the echo endpoint (real time)
 
 
 def _analyse_pcm(pcm, rate: int) -> AudioAnalysis:  # noqa: ANN001 -- float mono
@@ -151,4 +151,6 @@ async def _through_echo(ctx: CheckContext) -> AudioAnalysis | str:
             back = await call.read(seconds, timeout=seconds + 10)
     except (EndpointError, TimeoutError, OSError, aiohttp.ClientError) as exc:
         return f"the echo endpoint could not be used ({type(exc).__name__})"
+    except Exception as exc:  # noqa: BLE001 -- aiortc's own errors: a finding, not an ERROR
+        return f"the call to the echo endpoint failed ({type(exc).__name__}: {exc})"
     return await ctx.blocking(_analyse_pcm, back.astype("float64"), SAMPLE_RATE)
