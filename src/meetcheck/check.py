@@ -156,6 +156,9 @@ class Finding:
     remediation: str = ""
     measurements: list[Measurement] = field(default_factory=list)
     threshold: Threshold | None = None
+    #: Free-form data for tools and charts (the report schema's ``extra``), e.g. a level
+    #: series the HTML report draws; the text report leaves it out.
+    extra: dict[str, Any] | None = None
 
     @classmethod
     def passed(
@@ -188,7 +191,7 @@ class Finding:
             "remediation": self.remediation,
             "measurements": [m.to_dict() for m in self.measurements],
             "threshold": self.threshold.to_dict() if self.threshold else None,
-        }
+        } | ({"extra": self.extra} if self.extra else {})
 
 
 class Check:

@@ -44,8 +44,24 @@ def check_participant(participant: Participant) -> None:
 
         if find_zone(participant.timezone) is None:
             raise InputError(f"--timezone: {unknown_zone(participant.timezone)}")
-    if participant.audio and not Path(participant.audio).is_file():
-        raise InputError(f"--audio {participant.audio}: file not found")
+    if participant.audio:
+        check_audio_file(participant.audio)
+
+
+def check_audio_file(path: str) -> None:
+    """An --audio file must decode as audio to its end: empty, truncated, corrupt or
+    non-audio files are exit 2 with one line naming the file, before anything runs."""
+    from meetcheck.readable import visible
+
+    shown = visible(path)
+    if not Path(path).is_file():
+        raise InputError(f"--audio {shown}: file not found")
+    from meetcheck.media.audiofile import AudioFileError, probe_audio
+
+    try:
+        probe_audio(path)
+    except AudioFileError as exc:
+        raise InputError(f"--audio {shown}: {exc}") from None
 
 
 def check_and_report(
@@ -80,6 +96,15 @@ def check_and_report(
             plugin_warnings(plugins)
             profile, meeting = load_inputs(plugins, profile_ref, meeting_ref)
             check_participant(participant)
+            if participant.mic and not participant.audio:
+                from meetcheck.commands.mic import guided_recording
+
+                given = cli_options or {}
+                participant = guided_recording(
+                    participant,
+                    playback=bool(given.get("playback")),
+                    echo_test=bool(given.get("echo_test", True)),
+                )
             targets = plan_outputs(formats, outputs, plugins.reporters())
             render_options = report_options(report_option, plugins.reporters())
             notes: list[str] = []

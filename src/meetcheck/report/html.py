@@ -136,6 +136,114 @@ def gauge_for(finding: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, A
     return out
 
 
+CHART_WIDTH, CHART_HEIGHT = 480.0, 160.0
+_DB_FLOOR = -80.0
+_SPECTRUM_HZ = (50.0, 20000.0)
+_TARGET_BAND_HZ = (125.0, 15000.0)  # ISO 24019: a speaker's audio at least 125 Hz - 15 kHz
+
+
+def _series(value: Any) -> list[tuple[float, float]]:
+    """[[x, y], ...] with finite numbers only; anything else (a hand-edited or foreign
+    report) gives an empty series, never an error."""
+    if not isinstance(value, list):
+        return []
+    out = []
+    for item in value:
+        if isinstance(item, list) and len(item) == 2 and all(_is_number(v) for v in item):
+            out.append((float(item[0]), float(item[1])))
+    return out
+
+
+def _polyline(points: list[tuple[float, float]]) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+
+
+def _y_db(value: float) -> float:
+    """dB (0 at the top, _DB_FLOOR at the bottom) to a y coordinate."""
+    v = min(0.0, max(_DB_FLOOR, value))
+    return round(v / _DB_FLOOR * CHART_HEIGHT, 1)
+
+
+def _db_grid() -> list[dict[str, Any]]:
+    return [{"y": _y_db(v), "label": f"{v:.0f}"} for v in range(0, int(_DB_FLOOR) - 1, -20)]
+
+
+def _level_chart(series: list[tuple[float, float]], threshold: dict[str, Any] | None):
+    end = max((t for t, _ in series), default=0.0) or 1.0
+    points = [(t / end * CHART_WIDTH, _y_db(v)) for t, v in series]
+    limits = []
+    if threshold and threshold.get("unit") == "dBFS":
+        for kind in ("warn", "fail"):
+            value = threshold.get(kind)
+            if _is_number(value):
+                label = f"{kind} {number(value)} dBFS (speech level)"
+                limits.append({"kind": kind, "y": _y_db(value), "label": label})
+    ticks = [{"x": round(t / end * CHART_WIDTH, 1), "label": f"{t:g} s"}
+             for t in _nice_ticks(end)]  # fmt: skip
+    return {
+        "kind": "level",
+        "label": f"Level over {number(end)} s, dBFS (100 ms steps)",
+        "lines": [{"class": "speech", "points": _polyline(points)}],
+        "grid": _db_grid(),
+        "ticks": ticks,
+        "limits": limits,
+        "band": None,
+        "unit": "dBFS",
+    }
+
+
+def _nice_ticks(end: float) -> list[float]:
+    step = next(s for s in (1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 1e9)
+                if end / s <= 6)  # fmt: skip
+    return [i * step for i in range(int(end // step) + 1)]
+
+
+def _x_hz(f: float) -> float:
+    lo, hi = (math.log10(v) for v in _SPECTRUM_HZ)
+    return round((math.log10(max(f, 1.0)) - lo) / (hi - lo) * CHART_WIDTH, 1)
+
+
+def _spectrum_chart(speech: list[tuple[float, float]], pause: list[tuple[float, float]]):
+    def line(series: list[tuple[float, float]], cls: str) -> dict[str, str]:
+        pts = [(_x_hz(f), _y_db(v)) for f, v in series if _SPECTRUM_HZ[0] <= f <= 21000]
+        return {"class": cls, "points": _polyline(pts)}
+
+    lines = [line(s, c) for s, c in ((speech, "speech"), (pause, "pause")) if s]
+    lo, hi = (_x_hz(f) for f in _TARGET_BAND_HZ)
+    ticks = [{"x": _x_hz(f), "label": t} for f, t in
+             ((100, "100 Hz"), (1000, "1 kHz"), (10000, "10 kHz"))]  # fmt: skip
+    what = " and the pauses (dashed)" if speech and pause else ""
+    return {
+        "kind": "spectrum",
+        "label": f"Spectrum of the {'speech' if speech else 'pauses'}{what}, dB re its "
+        "loudest band, against 125 Hz - 15 kHz",
+        "lines": lines,
+        "grid": _db_grid(),
+        "ticks": ticks,
+        "limits": [],
+        "band": {"x": lo, "w": round(hi - lo, 1), "label": "125 Hz - 15 kHz (ISO 24019)"},
+        "unit": "dB",
+    }
+
+
+def charts_for(finding: dict[str, Any]) -> list[dict[str, Any]]:
+    """Inline SVG charts for a finding's ``extra.audio_charts`` (level over time, speech
+    and pause spectra), so a delegate sees why an audio check failed."""
+    extra = finding.get("extra")
+    data = extra.get("audio_charts") if isinstance(extra, dict) else None
+    if not isinstance(data, dict):
+        return []
+    charts = []
+    level = _series(data.get("level_over_time"))
+    if len(level) >= 2:
+        charts.append(_level_chart(level, finding.get("threshold")))
+    speech = _series(data.get("speech_spectrum"))
+    pause = _series(data.get("pause_spectrum"))
+    if speech or pause:
+        charts.append(_spectrum_chart(speech, pause))
+    return charts
+
+
 def to_fix(results: list[dict[str, Any]], required: bool) -> list[dict[str, Any]]:
     """Non-PASS checks with the advice for each, most blocking first."""
     items = []
@@ -166,7 +274,9 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(number=number, value=show_value, time=show_time)
-    env.globals.update(gauge_for=gauge_for, to_fix=to_fix, meaning=VERDICT_MEANING)
+    env.globals.update(
+        gauge_for=gauge_for, charts_for=charts_for, to_fix=to_fix, meaning=VERDICT_MEANING
+    )
     return env
 
 

@@ -1,0 +1,92 @@
+"""How much of the voice's frequency range reaches the recording.
+
+Why: ISO 24019 asks for 125 Hz to 15 kHz from a speaker's microphone. A telephone-band
+(3.4 kHz) or 7 kHz microphone, typical of Bluetooth headsets and built-in laptop
+microphones behind speech processing, loses the consonants interpreters rely on. The edge
+is measured on the speech itself: the highest and lowest frequencies where the speech is
+within 60 dB of its strongest band and clearly above the pauses' noise.
+"""
+
+from __future__ import annotations
+
+from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.audio._recording import (
+    IMPORTS,
+    after_codec,
+    needs_speech,
+    recording,
+    with_chart,
+)
+from meetcheck.context import CheckContext
+
+_BAND_WORDS = {
+    "narrowband": "telephone band (about 3.4 kHz)",
+    "wideband": "wideband (about 7 kHz)",
+    "super-wideband": "super-wideband (about 11-12 kHz)",
+    "fullband": "15 kHz and above",
+}
+
+
+class Bandwidth(Check):
+    id = "audio.bandwidth"
+    title = "Frequency range of the voice (125 Hz - 15 kHz)"
+    severity = Severity.HIGH
+    remediation = (
+        "Use a wired USB microphone or a headset with a boom microphone; Bluetooth headsets "
+        "and built-in laptop microphones cut the high frequencies interpreters need."
+    )
+    metrics = {
+        "bandwidth_hz": Metric(
+            "Hz", higher_is_worse=False, description="highest frequency of the speech"
+        ),
+        "low_hz": Metric("Hz", higher_is_worse=True, description="lowest frequency reached"),
+    }
+    imports = (*IMPORTS, "aiohttp", "aiortc")
+
+    async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
+        rec = await recording(ctx)
+        if isinstance(rec, Finding):
+            return rec
+        needs_speech(ctx, rec, "the frequency range")
+        words = _BAND_WORDS.get(rec.band, rec.band)
+        nyquist = rec.sample_rate // 2
+        cap = (
+            f"; the {rec.sample_rate} Hz sample rate cannot carry more than {nyquist} Hz"
+            if nyquist < 15000
+            else ""
+        )
+        noisy = rec.snr_db < 20
+        top = ctx.judge(
+            "bandwidth_hz",
+            round(rec.bandwidth_hz),
+            ok=f"speech reaches {{value}} {{unit}}: {words}",
+            bad=f"speech reaches only {{value}} {{unit}}: {words}, short of {{limit}} {{unit}}"
+            + cap,
+            note="background noise may hide the higher frequencies" if noisy else "",
+            extra=[Measurement("band", rec.band)],
+        )
+        low = ctx.judge(
+            "low_hz",
+            round(rec.low_hz),
+            ok="low frequencies reach down to {value} {unit}",
+            bad="low frequencies reach down only to {value} {unit} (limit {limit} {unit})",
+            fix="Switch off 'low cut' or 'voice isolation' filters in the microphone's "
+            "software, or use a microphone with a fuller low range (a high voice has "
+            "little sound below 200 Hz, so this is only a warning).",
+        )
+        out = [with_chart(top, rec, "speech_spectrum", "pause_spectrum"), low]
+        carried = await after_codec(ctx)
+        if isinstance(carried, str):
+            out.append(Finding.passed(f"not measured as the platform carries it: {carried}"))
+        elif carried is not None and carried.has_speech:
+            out.append(
+                Finding.passed(
+                    f"as the platform carries it (through the meeting's echo endpoint): "
+                    f"{round(carried.bandwidth_hz)} Hz, {_BAND_WORDS.get(carried.band, '')}",
+                    facts=[
+                        Measurement("bandwidth_after_codec_hz", round(carried.bandwidth_hz), "Hz"),
+                        Measurement("band_after_codec", carried.band),
+                    ],
+                )
+            )
+        return out

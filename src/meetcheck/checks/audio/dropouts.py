@@ -1,0 +1,51 @@
+"""Sudden digital silence inside speech: samples lost between microphone and recording.
+
+Why: a USB microphone on a busy hub, an overloaded computer or a wireless link drops
+blocks of samples; the voice stops mid-word, and interpreters lose the word. A dropout is
+a run of exact zeros that cuts speech off abruptly (speech level in the 2 ms either side),
+which natural pauses and noise gates never do.
+"""
+
+from __future__ import annotations
+
+from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks.audio._recording import IMPORTS, needs_speech, recording
+from meetcheck.context import CheckContext
+
+
+class Dropouts(Check):
+    id = "audio.dropouts"
+    title = "No dropouts (sudden digital silence) in the speech"
+    severity = Severity.HIGH
+    remediation = (
+        "Plug the microphone straight into the computer, not through a USB hub, close other "
+        "programs, and record again."
+    )
+    metrics = {"dropouts": Metric("", higher_is_worse=True, description="dropouts in speech")}
+    options = {
+        "min_ms": Option(float, 5.0, "shortest digital silence counted, ms", min=0.5, max=200),
+    }
+    imports = IMPORTS
+
+    async def run(self, ctx: CheckContext) -> Finding:
+        rec = await recording(ctx)
+        if isinstance(rec, Finding):
+            return rec
+        needs_speech(ctx, rec, "dropouts")
+        if rec.gated:
+            return Finding.passed(
+                "the pauses are digital silence (a noise gate, noise suppression or a "
+                "synthetic voice), so a silent gap cannot be told from a dropout",
+                facts={"gated": True},
+            )
+        found = rec.dropouts_inside_speech(float(ctx.options["min_ms"]) / 1000.0)
+        total_ms = round(1000.0 * sum(d.length_s for d in found), 1)
+        at = ", ".join(f"{d.start_s:.2f} s" for d in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        return ctx.judge(
+            "dropouts",
+            len(found),
+            ok="no dropouts in the speech",
+            bad=f"{{value}} dropouts cut the speech off (at {at}{more})",
+            extra=[Measurement("dropout_ms", total_ms, "ms")],
+        )

@@ -1,0 +1,131 @@
+"""The recording's format: sample rate and channels.
+
+Why: a Bluetooth headset in hands-free mode (HFP/HSP) records at 8 kHz, 16 kHz with mSBC,
+which carries 3.4 or 7 kHz of audio: far short of the 125 Hz - 15 kHz the interpreters'
+platforms ask for (ISO 24019). The sample rate alone points to it before any listening.
+"""
+
+from __future__ import annotations
+
+import re
+
+from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.audio._recording import IMPORTS, db, level, recording
+from meetcheck.context import CheckContext
+
+# Device or file names that say "hands-free headset": Bluetooth HFP/HSP, the narrowband mode.
+_HANDS_FREE = re.compile(
+    r"blue ?tooth|\bbt\b|bluez|hands[- ]?free|\bhfp\b|\bhsp\b|headset[ _-]?head", re.I
+)
+
+
+def hands_free_hint(name: str) -> str:
+    """Why a device name suggests a narrowband Bluetooth headset, or ''."""
+    m = _HANDS_FREE.search(name or "")
+    return f"the name '{name}' says {m.group(0)}" if m else ""
+
+
+def _device_hint(device: str) -> str:
+    """What the sound server says about the device: Bluetooth, or a built-in microphone."""
+    from meetcheck.media.capture import CaptureError, find_source, list_sources
+
+    try:
+        source = find_source(device, list_sources())
+    except CaptureError:
+        return ""
+    if source.bus == "bluetooth" or hands_free_hint(source.name + " " + source.description):
+        return f"the sound server reports {source.name} as a Bluetooth device"
+    if source.kind() == "built-in microphone":
+        return f"the sound server reports {source.name} as a built-in microphone"
+    return ""
+
+
+class AudioFormat(Check):
+    """Sample rate and channels: 8 or 16 kHz capture means a narrowband headset mode."""
+
+    id = "audio.format"
+    title = "Microphone recording format (sample rate, channels)"
+    severity = Severity.HIGH
+    remediation = (
+        "Use a wired USB microphone or headset. If you use a Bluetooth headset, it records in "
+        "telephone quality while it is a microphone: connect a wired one instead."
+    )
+    metrics = {
+        "sample_rate_hz": Metric("Hz", higher_is_worse=False, description="sample rate"),
+    }
+    imports = IMPORTS
+
+    async def run(self, ctx: CheckContext) -> Finding:
+        rec = await recording(ctx)
+        if isinstance(rec, Finding):
+            return rec
+        shape = "mono" if rec.channels == 1 else f"{rec.channels} channels"
+        extra = [
+            Measurement("channels", rec.channels),
+            Measurement("codec", rec.codec),
+            Measurement("container", rec.container),
+            Measurement("duration_s", round(rec.duration_s, 2), "s"),
+        ]
+        finding = ctx.judge(
+            "sample_rate_hz",
+            rec.sample_rate,
+            ok="{value} {unit}, " + shape + f", {rec.codec}",
+            bad="recorded at {value} {unit} ("
+            + shape
+            + "): below {limit} {unit}, the rate of a narrowband (telephone or Bluetooth "
+            "hands-free) microphone",
+            extra=extra,
+        )
+        hint = hands_free_hint(ctx.participant.mic or "")
+        if ctx.participant.mic and not hint:
+            hint = await ctx.blocking(_device_hint, ctx.participant.mic)
+        if hint and finding.status.value == "PASS":
+            return Finding.warn(
+                f"{finding.message}; {hint}: RSI guidance rules out Bluetooth and built-in "
+                "microphones",
+                facts=finding.measurements,
+                threshold=finding.threshold,
+            )
+        return finding
+
+
+class AudioChannels(Check):
+    """A dead or much quieter channel: testrtc users met it as a 'silent' microphone."""
+
+    id = "audio.channels"
+    title = "Both channels carry the voice"
+    severity = Severity.MEDIUM
+    remediation = (
+        "One channel of your microphone is silent or much quieter: set the microphone to mono "
+        "in your computer's sound settings, or plug the microphone into the right socket."
+    )
+    metrics = {
+        "channel_diff_db": Metric(
+            "dB", higher_is_worse=True, description="loudest minus quietest channel"
+        ),
+    }
+    imports = IMPORTS
+
+    async def run(self, ctx: CheckContext) -> Finding:
+        rec = await recording(ctx)
+        if isinstance(rec, Finding):
+            return rec
+        if rec.channels == 1:
+            return Finding.passed("mono recording: one channel", facts={"channels": 1})
+        levels = [level(v) for v in rec.channel_levels_dbfs]
+        diff = db(max(levels) - min(levels))
+        quiet = levels.index(min(levels)) + 1
+        extra = [Measurement(f"channel_{i + 1}_dbfs", v, "dBFS") for i, v in enumerate(levels)]
+        silent = min(levels) <= -100
+        what = (
+            f"channel {quiet} is silent"
+            if silent
+            else f"channel {quiet} is {{value}} {{unit}} quieter than the loudest"
+        )
+        return ctx.judge(
+            "channel_diff_db",
+            diff,
+            ok=f"{rec.channels} channels within {{value}} {{unit}} of each other",
+            bad=what + " (limit {limit} {unit})",
+            extra=extra,
+        )

@@ -1,0 +1,55 @@
+"""Is there speech in the recording at all? None is a FAIL, never a crash.
+
+Why: a muted or wrong microphone records silence or hiss; every later audio figure would
+be meaningless, so this check says it plainly first.
+"""
+
+from __future__ import annotations
+
+import math
+
+from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.audio._recording import IMPORTS, level, recording
+from meetcheck.context import CheckContext
+
+
+class Speech(Check):
+    id = "audio.speech"
+    title = "Speech is heard in the recording"
+    severity = Severity.CRITICAL
+    remediation = (
+        "Check that the right microphone is selected and not muted, speak close to it, and "
+        "record again while reading the passage aloud."
+    )
+    metrics = {"speech_s": Metric("s", higher_is_worse=False, description="seconds of speech")}
+    imports = IMPORTS
+
+    async def run(self, ctx: CheckContext) -> Finding:
+        rec = await recording(ctx)
+        if isinstance(rec, Finding):
+            return rec
+        facts = [
+            Measurement("duration_s", round(rec.duration_s, 2), "s"),
+            Measurement("active_level_dbfs", level(rec.active_level_dbfs), "dBFS"),
+        ]
+        if not rec.has_speech:
+            if not math.isfinite(rec.active_level_dbfs):
+                why = "the recording is silent (digital silence)"
+            elif rec.active_level_dbfs < -70:
+                why = f"the recording is almost silent ({level(rec.active_level_dbfs)} dBFS)"
+            else:
+                why = "the recording holds only a steady sound (noise or a tone), no speech"
+            return Finding.fail(
+                f"no speech found: {why}",
+                facts=[Measurement("speech_s", 0.0, "s"), *facts],
+            )
+        ratio = 100.0 * rec.speech_s / rec.duration_s if rec.duration_s else 0.0
+        facts.append(Measurement("speech_pct", round(ratio, 1), "%"))
+        return ctx.judge(
+            "speech_s",
+            round(rec.speech_s, 2),
+            ok="{value} {unit} of speech",
+            bad="only {value} {unit} of speech, less than {limit} {unit}",
+            fix="Record again and read the passage aloud for the whole recording.",
+            extra=facts,
+        )

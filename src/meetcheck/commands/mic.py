@@ -1,0 +1,204 @@
+"""``meetcheck mic list`` and the guided recording ``meetcheck check --mic`` makes.
+
+Why the recording happens before the checks: the speaker must know when to speak and when
+to stay silent, with a level meter to show the microphone hears them; that needs the
+terminal, which the checks' live progress uses once they run. The recording is saved as a
+WAV and measured exactly like ``--audio FILE``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from meetcheck.hookimpl import hookimpl
+
+if TYPE_CHECKING:
+    from meetcheck.participant import Participant
+
+READ_S = 8.0
+SILENT_S = 2.0
+PASSAGE = (
+    "Madam President, distinguished delegates: my delegation thanks the Secretariat for "
+    "the preparation of this meeting, and supports the draft decision before us."
+)
+
+
+def _meter(level: float, width: int = 30) -> str:
+    filled = 0 if level == float("-inf") else max(0, min(width, int((level + 60) / 60 * width)))
+    return "[" + "#" * filled + " " * (width - filled) + f"] {max(level, -99):5.1f} dBFS"
+
+
+def _echo_test(source, out_dir: Path) -> dict | None:  # noqa: ANN001 -- a capture.Source
+    """Play a test sound through the default output while recording; what came back."""
+    import threading
+
+    import numpy as np
+
+    from meetcheck.media.capture import CaptureError, play, record
+    from meetcheck.media.echo import MAX_DELAY_S, TEST_S, find_echo, test_signal
+
+    rate = source.sample_rate or 48000
+    reference = test_signal(rate)
+    sound = out_dir / "test-sound.wav"
+    _write_wav(sound, reference[None, :], rate)
+    heard: list[np.ndarray] = []
+    failed: list[str] = []
+
+    def listen() -> None:
+        try:
+            heard.extend(record(source, TEST_S + MAX_DELAY_S + 0.5))
+        except CaptureError as exc:
+            failed.append(str(exc))
+
+    click.echo("Now a short test sound through your loudspeakers (about 4 s)...", err=True)
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    try:
+        play(str(sound))
+    except CaptureError as exc:
+        click.echo(f"meetcheck: loudspeaker test: {exc}", err=True)
+        listener.join(TEST_S + MAX_DELAY_S + 15)
+        return None
+    listener.join(TEST_S + MAX_DELAY_S + 15)
+    if failed or not heard:
+        click.echo(f"meetcheck: loudspeaker test: {failed[0] if failed else 'no audio'}", err=True)
+        return None
+    mono = np.concatenate(heard, axis=1).mean(axis=0)
+    return find_echo(mono, reference, rate).to_dict()
+
+
+def guided_recording(
+    participant: Participant,
+    out_dir: Path | None = None,
+    playback: bool = False,
+    echo_test: bool = True,
+) -> Participant:
+    """Record the speaker reading, then silent, from ``participant.mic``; the participant
+    with ``audio`` set to the recording. On failure the participant is returned unchanged
+    (the audio checks then report why) and the reason is printed."""
+    import numpy as np
+
+    from meetcheck.media.capture import CaptureError, find_source, list_sources, record
+
+    try:
+        source = find_source(participant.mic or "default", list_sources())
+    except CaptureError as exc:
+        click.echo(f"meetcheck: microphone: {exc}", err=True)
+        return participant
+    tty = sys.stderr.isatty()
+    click.echo(f"Microphone: {source.description or source.name} ({source.kind()})", err=True)
+    click.echo(f"Read this aloud, at your normal pace, for {READ_S:.0f} seconds:", err=True)
+    click.echo(f"\n    {PASSAGE}\n", err=True)
+
+    def show(level: float) -> None:
+        if tty:
+            click.echo("\r  " + _meter(level), nl=False, err=True)
+
+    chunks = []
+    try:
+        chunks += list(record(source, READ_S, on_level=show))
+        if tty:
+            click.echo("", err=True)
+        click.echo(f"Now stay silent for {SILENT_S:.0f} seconds (the room's noise)...", err=True)
+        chunks += list(record(source, SILENT_S, on_level=show))
+        if tty:
+            click.echo("", err=True)
+    except CaptureError as exc:
+        click.echo(f"\nmeetcheck: microphone: {exc}", err=True)
+        return participant
+    pcm = np.concatenate(chunks, axis=1)
+    if out_dir is None:
+        out_dir = Path(tempfile.mkdtemp(prefix="meetcheck-mic-"))
+        atexit.register(shutil.rmtree, out_dir, True)
+    path = out_dir / "microphone.wav"
+    _write_wav(path, pcm, source.sample_rate or 48000)
+    if echo_test:
+        import json
+
+        from meetcheck.media.echo import echo_result_path
+
+        result = _echo_test(source, out_dir)
+        if result is not None:
+            echo_result_path(path).write_text(json.dumps(result), encoding="utf-8")
+    if playback:
+        from meetcheck.media.capture import play
+
+        click.echo("Playing your recording back: this is how you sound...", err=True)
+        try:
+            play(str(path))
+        except CaptureError as exc:
+            click.echo(f"meetcheck: playback: {exc}", err=True)
+    return replace(participant, audio=str(path))
+
+
+def _write_wav(path: Path, pcm, rate: int) -> None:  # noqa: ANN001 -- (channels, n) floats
+    import wave
+
+    import numpy as np
+
+    data = (np.clip(pcm.T, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(pcm.shape[0])
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(data.tobytes())
+
+
+@click.group()
+def mic() -> None:
+    """Microphones the sound server knows."""
+
+
+@mic.command("list")
+def mic_list() -> None:
+    """List capture devices with their bus and form factor."""
+    from meetcheck.media.capture import CaptureError, list_sources
+    from meetcheck.readable import visible
+
+    try:
+        sources = list_sources()
+    except CaptureError as exc:
+        click.echo(f"meetcheck: error: {exc}", err=True)
+        sys.exit(1)
+    if not sources:
+        click.echo("no capture devices")
+    for s in sources:
+        details = ", ".join(
+            p
+            for p in (
+                s.kind(),
+                f"bus {s.bus}" if s.bus else "",
+                f"form factor {s.form_factor}" if s.form_factor else "",
+                f"{s.sample_rate} Hz, {s.channels} ch" if s.sample_rate else "",
+            )
+            if p
+        )
+        click.echo(f"{visible(s.name)}: {visible(s.description)} ({details})")
+
+
+@hookimpl
+def meetcheck_register_commands(cli: click.Group) -> None:
+    cli.add_command(mic)
+
+
+@hookimpl
+def meetcheck_add_options(add) -> None:  # noqa: ANN001 -- the hook's add(...)
+    add(
+        "--playback",
+        is_flag=True,
+        help="With --mic: play the recording back so you hear yourself.",
+    )
+    add(
+        "--echo-test/--no-echo-test",
+        default=True,
+        help="With --mic: play a 1 s test sound to find whether the microphone hears the "
+        "loudspeakers (on by default).",
+    )

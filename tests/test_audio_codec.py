@@ -1,0 +1,54 @@
+"""The speaker's recording as the platform carries it: through the test meeting's echo
+endpoint (Opus over WebRTC on loopback, both ways), measured like the original."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from support.audio import lowpass, voice, write_audio
+
+SR = 48000
+
+
+@pytest.mark.parametrize(("cutoff", "band"), [(None, None), (3400, "narrowband")])
+def test_after_the_codec(meetcheck_cli, meeting_server, tmp_path, cutoff, band):
+    take = voice(6.0, SR, room_noise_dbfs=-70.0)
+    if cutoff:
+        take = lowpass(take, SR, cutoff)
+    audio = write_audio(tmp_path / "v.wav", take, SR)
+    out = tmp_path / "r.json"
+    result = meetcheck_cli(
+        "check", "--meeting", meeting_server.meeting_url, "--audio", str(audio), "-q",
+        "--only", "audio.level", "--only", "audio.bandwidth", "--format", "json", "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    results = {r["id"]: r for r in json.loads(out.read_text())["results"]}
+    facts = {
+        m["name"]: m["value"]
+        for r in results.values()
+        for f in r["findings"]
+        for m in f["measurements"]
+    }
+    messages = [f["message"] for r in results.values() for f in r["findings"]]
+    assert any("as the platform carries it" in m for m in messages), messages
+    # Opus keeps the level of speech; today's echo path (webrtc/client.py with the server's
+    # echo) returns even a steady tone 3 dB low (noted in issue 10's closing note), so the
+    # margin admits that until it is fixed. The codec cannot widen a band the mic cut.
+    assert facts["active_level_after_codec_dbfs"] == pytest.approx(
+        facts["active_level_dbfs"], abs=3.5
+    )
+    assert facts["bandwidth_after_codec_hz"] <= facts["bandwidth_hz"] * 1.2  # two 1/12 octaves
+    if band:
+        assert facts["band_after_codec"] == band
+
+
+def test_without_a_meeting_nothing_is_sent(meetcheck_cli, tmp_path):
+    audio = write_audio(tmp_path / "v.wav", voice(3.0, SR, room_noise_dbfs=-70.0), SR)
+    out = tmp_path / "r.json"
+    result = meetcheck_cli("check", "--audio", str(audio), "-q", "--only", "audio.bandwidth",
+                           "--format", "json", "-o", str(out))  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(out.read_text())
+    assert all("platform carries" not in f["message"]
+               for r in data["results"] for f in r["findings"])  # fmt: skip
