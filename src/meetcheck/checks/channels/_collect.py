@@ -15,17 +15,16 @@ for its siblings.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from meetcheck.meeting import Meeting
+if TYPE_CHECKING:  # asyncio and the meeting parser load when the checks run, not at --help
+    import asyncio
 
-if TYPE_CHECKING:
     from meetcheck.context import CheckContext
-    from meetcheck.meeting import Channel
+    from meetcheck.meeting import Channel, Meeting
 
 KEY = "channels.collect"
 # The checks import nothing heavy: aiortc, PyAV and numpy load in the listening process.
@@ -111,6 +110,8 @@ class Collection:
 
 async def collect(ctx: CheckContext) -> Collection:
     """The run's collection (measured by the first check that asks; shared by all)."""
+    import asyncio
+
     meeting = ctx.require_meeting()
     if not meeting.channels and not meeting.webcast:
         ctx.skip("the meeting file lists no interpretation channels ([channels] or [webcast])")
@@ -119,6 +120,8 @@ async def collect(ctx: CheckContext) -> Collection:
 
 
 async def _start(meeting: Meeting) -> asyncio.Future[Collection]:
+    import asyncio
+
     return asyncio.ensure_future(_collect_isolated(meeting))
 
 
@@ -137,6 +140,7 @@ async def _collect_isolated(meeting: Meeting) -> Collection:
     main script, which breaks scripts that run checks without a ``__main__`` guard. An
     asyncio subprocess, so an interrupted run kills the child instead of waiting for it.
     """
+    import asyncio
     import os
     import pickle
     import sys
@@ -145,6 +149,8 @@ async def _collect_isolated(meeting: Meeting) -> Collection:
     import meetcheck
 
     # Only what the listener needs (a plugin's table in the meeting need not pickle).
+    from meetcheck.meeting import Meeting
+
     light = Meeting(
         name=meeting.name,
         source=meeting.source,
@@ -185,6 +191,7 @@ async def _collect_isolated(meeting: Meeting) -> Collection:
 
 def _child_main() -> None:
     """The listening process: a pickled (meeting, limits) in, a pickled Collection out."""
+    import asyncio
     import pickle
     import sys
 
@@ -216,6 +223,8 @@ def _ice_servers(meeting: Meeting) -> list[Any]:
 
 
 async def _collect(meeting: Meeting) -> Collection:
+    import asyncio
+
     started = time.monotonic()
     ice = _ice_servers(meeting)
     loop = asyncio.get_running_loop()
@@ -239,6 +248,8 @@ async def _collect(meeting: Meeting) -> Collection:
 
 async def _listen(channel: Channel, out: ChannelData, ice: list[Any]) -> Any:
     """Receive one channel; fills ``out``'s reception fields, returns the capture."""
+    import asyncio
+
     import aiohttp
 
     from meetcheck.webrtc.client import EndpointError

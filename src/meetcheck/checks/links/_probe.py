@@ -13,7 +13,6 @@ see the certificate, and time the first byte: the checks read ``Probe`` and ``Ho
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import ipaddress
 import os
@@ -142,6 +141,7 @@ def _name(parts: Any) -> str:
 async def _cert_dates_unverified(addr: str, port: int, host: str, timeout: float) -> Any:
     """The certificate a server shows, read without trusting it: to say *why* it failed
     (expired on which day). Connects to the same vetted address."""
+    import asyncio
     import ssl
 
     from cryptography import x509
@@ -191,6 +191,8 @@ _CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
 async def _request(hop: Hop, parts: Any, ctx: ssl.SSLContext | None, deadline: float) -> None:
     """Connect to a vetted address of ``hop``, send one GET, read the answer's head and body."""
+    import asyncio
+
     writer = None
     last_exc: BaseException | None = None
     reader = None
@@ -293,6 +295,7 @@ async def run_probe(
     timeout: float = 10.0,
 ) -> Probe:
     """Follow the link and its redirects under every rule; never raises for a bad link."""
+    import asyncio
     import ssl
 
     probe = Probe()
@@ -405,6 +408,8 @@ async def run_probe(
 
 
 def _describe(exc: BaseException) -> str:
+    import asyncio
+
     if isinstance(exc, asyncio.IncompleteReadError):
         return "the server closed the connection in the middle of its answer"
     if isinstance(exc, ConnectionRefusedError):

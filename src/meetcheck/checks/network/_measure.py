@@ -7,7 +7,6 @@ Also the targets read from the meeting file, and small statistics helpers.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import statistics
 from collections.abc import AsyncIterator, Sequence
@@ -103,6 +102,7 @@ async def stun_trains(
     ctx: CheckContext, probes: int, interval: float, wait: float
 ) -> list[TrainOutcome]:
     """Run the Binding trains to every STUN server concurrently, once per run."""
+    import asyncio
 
     async def measure() -> list[TrainOutcome]:
         targets = stun_targets(ctx)
@@ -153,6 +153,8 @@ class LinkGate:
     measurements that have started (or start in the same moment) to finish."""
 
     def __init__(self) -> None:
+        import asyncio
+
         self.active = 0
         self.idle = asyncio.Event()
         self.idle.set()
@@ -172,6 +174,8 @@ class LinkGate:
             self.probes_done.set()
 
     async def after_probes(self) -> None:
+        import asyncio
+
         for _ in range(5):  # let trains started in the same tick of the runner register
             await asyncio.sleep(0.01)
         await self.probes_done.wait()
@@ -191,6 +195,8 @@ class LinkGate:
     @contextlib.asynccontextmanager
     async def saturating(self) -> AsyncIterator[None]:
         # Let latency checks started in the same tick of the runner register first.
+        import asyncio
+
         for _ in range(5):
             await asyncio.sleep(0.01)
         async with self.bulk:
@@ -250,6 +256,8 @@ def rtc_ice_servers(ctx: CheckContext) -> list[Any]:
 
 def _run_on_own_loop(fn: Any, *args: Any) -> Any:
     """Run coroutine function ``fn(*args)`` to completion on a fresh loop (in a thread)."""
+    import asyncio
+
     return asyncio.run(fn(*args))
 
 

@@ -8,7 +8,6 @@ message and remedy, because each has a different fix.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -90,6 +89,8 @@ class Reachability(Check):
     }
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
+        import asyncio
+
         found = targets(ctx)
         if not found:
             return missing(ctx, "platform URL, host or TURN TCP/TLS server")

@@ -8,7 +8,6 @@ not as a timeout, because it is the secretariat's to fix, not the delegate's net
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +45,7 @@ async def allocate(
     url: IceUrl, username: str, password: str, timeout: float, context: Any = None
 ) -> Attempt:
     """One TURN allocation (RFC 8656) through aioice; closed again at once."""
+    import asyncio
     import ssl
 
     import aioice.stun
@@ -114,6 +114,8 @@ class TurnRelay(Check):
     options = {"timeout_s": Option(float, 4.0, "time allowed per allocation", min=0.5, max=30)}
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
+        import asyncio
+
         ctx.require_meeting()
         pairs = [(u, s) for u, s in ice_urls(ctx)[0] if u.is_turn]
         if not pairs:
