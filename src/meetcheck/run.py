@@ -1,7 +1,7 @@
 """Running the checks for one participant, without the command line.
 
-``meetcheck check``, ``meetcheck demo``, the batch run and plugin commands all come here,
-so they select, run and report checks the same way.
+``meetcheck check``, ``meetcheck demo`` and plugin commands (and the coming batch run)
+come here, so they select, run and report checks the same way.
 """
 
 from __future__ import annotations

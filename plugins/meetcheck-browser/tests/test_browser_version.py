@@ -31,8 +31,6 @@ from meetcheck_browser import (
     version_from_install_dir,
 )
 
-PLUGIN_DIR = Path(__file__).resolve().parents[1]
-
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="fake browsers are shell scripts")
 
 
