@@ -127,39 +127,23 @@ class Reachability(Check):
             ]
         if isinstance(res, BaseException):
             raise res
-        findings = []
         extra = [Measurement("target", where), Measurement("address", res.address)]
-        if res.dns_ms is not None:
-            findings.append(
-                ctx.judge(
-                    "dns_ms",
-                    round(res.dns_ms, 2),
-                    ok="name lookup {value} {unit}",
-                    bad="name lookup {value} {unit}, above {limit} {unit}",
-                    note=where,
-                    extra=list(extra),
-                    fix=FIXES[("dns", "timeout")],
-                )
-            )
-        findings.append(
+        tls = [*extra, Measurement("tls_version", res.tls_version)]
+        steps = [  # metric, time, what, note, facts, fix (None: the check's remediation)
+            ("dns_ms", res.dns_ms, "name lookup", where, extra, FIXES[("dns", "timeout")]),
+            ("tcp_ms", res.tcp_ms, "TCP connect", where, extra, None),
+            ("tls_ms", res.tls_ms, "TLS handshake", f"{where}, {res.tls_version}", tls, None),
+        ]
+        return [
             ctx.judge(
-                "tcp_ms",
-                round(res.tcp_ms, 2),
-                ok="TCP connect {value} {unit}",
-                bad="TCP connect {value} {unit}, above {limit} {unit}",
-                note=where,
-                extra=list(extra),
+                metric,
+                round(ms, 2),
+                ok=f"{what} {{value}} {{unit}}",
+                bad=f"{what} {{value}} {{unit}}, above {{limit}} {{unit}}",
+                note=note,
+                extra=list(facts),
+                fix=fix,
             )
-        )
-        if res.tls_ms is not None:
-            findings.append(
-                ctx.judge(
-                    "tls_ms",
-                    round(res.tls_ms, 2),
-                    ok="TLS handshake {value} {unit}",
-                    bad="TLS handshake {value} {unit}, above {limit} {unit}",
-                    note=f"{where}, {res.tls_version}",
-                    extra=[*extra, Measurement("tls_version", res.tls_version)],
-                )
-            )
-        return findings
+            for metric, ms, what, note, facts, fix in steps
+            if ms is not None
+        ]
