@@ -30,6 +30,15 @@ def test_wheel_ships_profiles_schema_and_templates(wheel):
     assert "meetcheck/report/templates/report.html.j2" in names
 
 
+def test_wheel_ships_every_compiled_catalog(wheel):
+    """The .mo files are package data: an installed meetcheck speaks the six languages."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    compiled = sorted((ROOT / "src").rglob("locale/*/LC_MESSAGES/*.mo"))
+    assert len(compiled) >= 12  # the core and the system family at least, six languages each
+    for mo in compiled:
+        assert mo.relative_to(ROOT / "src").as_posix() in names
+
+
 def outer_import_path() -> list[str]:
     """Where this interpreter finds its packages (its venv's, a .pth's, the base's), not
     the test's own additions: -E drops PYTHONPATH, and '' (the working directory) goes."""

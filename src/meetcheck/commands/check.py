@@ -9,6 +9,7 @@ import click
 
 from meetcheck.errors import InputError
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.option import language_option
 from meetcheck.participant import ROLES
 
 if TYPE_CHECKING:
@@ -201,6 +202,7 @@ def check_and_report(
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--show-secrets", is_flag=True, help="Do not redact tokens in links.")
 @click.option("-q", "--quiet", is_flag=True, help="No live progress on stderr.")
+@language_option
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -222,6 +224,7 @@ def check(
     strict: bool,
     show_secrets: bool,
     quiet: bool,
+    lang: str,
     **cli_options: Any,
 ) -> None:
     """Run the self-test and write a readiness report."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.option import language_option
 
 DEMO_SECONDS = 8.0
 
@@ -53,9 +54,15 @@ def write_demo_audio(path: Path, seconds: float = DEMO_SECONDS) -> Path:
     "--json", "json_path", default=None, metavar="PATH", help="Also write the JSON report here."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No live progress on stderr.")
+@language_option
 @click.pass_context
 def demo(
-    ctx: click.Context, profile_ref: str, output: str, json_path: str | None, quiet: bool
+    ctx: click.Context,
+    profile_ref: str,
+    output: str,
+    json_path: str | None,
+    quiet: bool,
+    lang: str,
 ) -> None:
     """Self-test against an embedded local test meeting (no network needed)."""
     from meetcheck.commands.check import check_and_report

@@ -28,6 +28,8 @@ class CheckResult:
     remediation: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        from meetcheck.i18n.text import recipes
+
         return {
             "id": self.id,
             "title": self.title,
@@ -39,7 +41,7 @@ class CheckResult:
             "reason": self.reason,
             "remediation": self.remediation,
             "findings": [f.to_dict() for f in self.findings],
-        }
+        } | recipes(title=self.title, reason=self.reason, remediation=self.remediation)
 
 
 @dataclass
