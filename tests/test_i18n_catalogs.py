@@ -28,8 +28,19 @@ CATALOGS = maintain.builtin_catalogs()
 
 #: Check families whose texts are not in a catalog yet. This list only shrinks: a family
 #: that gets its catalog (domain ``meetcheck-FAMILY``) must leave it, and the tests below
-#: then hold it to the same completeness as every other domain.
-NOT_YET_TRANSLATED = {"network", "audio", "channels", "links", "registration"}
+#: then hold it to the same completeness as every other domain. (One entry per line, a
+#: comment between them, so branches removing different families merge cleanly.)
+NOT_YET_TRANSLATED = {
+    "audio",
+    # --
+    "channels",
+    # --
+    "links",
+    # --
+    "network",
+    # --
+    "registration",
+}
 
 
 def families() -> list[str]:
