@@ -123,7 +123,19 @@ def test_plural_forms_follow_each_languages_rules(lang, counts) -> None:
                 "{message}; {n} earlier sessions already over",
                 n,
             ).format(message="M", n=n)
-            assert expected in text, (n, text)
+            assert expected in text.replace("\u2068", "").replace("\u2069", ""), (n, text)
+
+
+def test_values_in_arabic_text_are_bidi_isolated_and_nowhere_else() -> None:
+    """Numbers, ids and names inside right-to-left text sit in FSI..PDI isolates, so
+    '2' or 'system.cpu' never reorder the Arabic words around them."""
+    template = "{system} {release} is not a tested desktop system"
+    with use_language("ar"):
+        text = _(template).format(system="Linux", release="6.1")
+    fsi, pdi = "\u2068", "\u2069"
+    assert text == f"{fsi}Linux{pdi} {fsi}6.1{pdi} ليس من أنظمة الحواسيب المكتبية التي جرى اختبارها"
+    with use_language("fr"):
+        assert "\u2068" not in _(template).format(system="Linux", release="6.1")
 
 
 def test_class_attributes_are_marked_and_translated_where_shown() -> None:
@@ -248,7 +260,8 @@ def test_a_plugin_catalog_translates_its_checks_and_re_renders(plugin_dir, tmp_p
     acme = next(r for r in again["results"] if r["id"] == "acme.headset")
     assert again["language"] == "ar"
     assert acme["title"] == "سماعة رأس"
-    assert acme["findings"][0]["message"] == "3 انقطاعات"  # Arabic's form for 3-10
+    # Arabic's form for 3-10, the number isolated so it keeps its order in RTL text
+    assert acme["findings"][0]["message"] == "\u20683\u2069 انقطاعات"
     assert again["verdict"] == data["verdict"]  # machines' values never change
     assert [r["id"] for r in again["results"]] == [r["id"] for r in data["results"]]
 

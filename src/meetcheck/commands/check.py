@@ -123,7 +123,9 @@ def check_and_report(
             )
     except KeyboardInterrupt:
         # Nothing ran, so there is no report; exit 1 (click's "Aborted!") would say NOT READY.
-        click.echo("meetcheck: interrupted before the checks started", err=True)
+        from meetcheck.i18n.core import _
+
+        click.echo(_("meetcheck: interrupted before the checks started"), err=True)
         return EXIT_INCOMPLETE
     for note in notes:
         click.echo(f"meetcheck: {note}", err=True)
@@ -135,7 +137,10 @@ def check_and_report(
     for p in problems:
         click.echo(f"meetcheck: error: {visible(p)}", err=True)
     if ("text", None) not in targets:  # the verdict in one line unless the text report shows it
-        click.echo(f"Verdict: {report.verdict}", err=True)
+        from meetcheck.i18n.core import _
+        from meetcheck.report.words import verdict
+
+        click.echo(_("Verdict: {verdict}").format(verdict=verdict(report.verdict)), err=True)
     if problems:
         return EXIT_USAGE
     return exit_code(Verdict(report.verdict), strict)

@@ -66,6 +66,7 @@ def demo(
 ) -> None:
     """Self-test against an embedded local test meeting (no network needed)."""
     from meetcheck.commands.check import check_and_report
+    from meetcheck.i18n.core import _
     from meetcheck.participant import Participant
 
     with tempfile.TemporaryDirectory(prefix="meetcheck-demo-") as tmp:
@@ -86,7 +87,8 @@ def demo(
             if json_path:
                 formats.append("json")
                 outputs.append(json_path)
-            click.echo(f"meetcheck demo: test meeting at {server.base_url}", err=True)
+            where = _("meetcheck demo: test meeting at {url}").format(url=server.base_url)
+            click.echo(where, err=True)
             code = check_and_report(
                 ctx,
                 participant,
@@ -96,7 +98,7 @@ def demo(
                 outputs=tuple(outputs),
                 quiet=quiet,
             )
-    click.echo(f"HTML report: {output}", err=True)
+    click.echo(_("HTML report: {path}").format(path=output), err=True)
     ctx.exit(code)
 
 

@@ -48,6 +48,15 @@ def is_rtl(code: str | None = None) -> bool:
     return (code or current_language()) in RTL
 
 
+FSI, PDI = "\u2068", "\u2069"  # Unicode first-strong isolate ... pop directional isolate
+
+
+def isolate(text: str) -> str:
+    """``text`` as an isolated run inside right-to-left text (numbers, units, ids, URLs
+    then keep their own order); unchanged in left-to-right languages or when empty."""
+    return f"{FSI}{text}{PDI}" if text and is_rtl() else text
+
+
 @contextlib.contextmanager
 def use_language(code: str) -> Iterator[str]:
     """Render texts in ``code`` inside the block; the previous language comes back after."""

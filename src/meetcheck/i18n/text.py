@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from meetcheck.i18n.language import is_rtl, isolate
+
 if TYPE_CHECKING:
     from meetcheck.i18n.catalog import Catalog
 
@@ -28,6 +30,32 @@ def placeholders(template: str) -> set[str]:
 def _tidy(text: str) -> str:
     """An empty value (a unitless ``{unit}``) must not leave a double or trailing space."""
     return _SPACES.sub(" ", text).strip(" ")
+
+
+class _Isolated:
+    """A value inside right-to-left text: formatted as the template asks, then wrapped in
+    Unicode's first-strong isolate (FSI ... PDI), so a number, unit, id or URL keeps its
+    own left-to-right order in Arabic and never reorders the words around it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return isolate(format(self.value, spec))
+
+
+def fill(template: str, values: Mapping[str, Any]) -> str:
+    """``template`` with its named values; in a right-to-left language each value is
+    isolated. Double spaces are tidied only when a value is empty (a unitless ``{unit}``)."""
+    if is_rtl():
+        rendered = template.format(**{k: _Isolated(v) for k, v in values.items()})
+    else:
+        rendered = template.format(**values)
+    if any(v == "" or v is None for v in values.values()):
+        return _tidy(rendered)
+    return rendered
 
 
 class Text(str):
@@ -67,7 +95,7 @@ class Text(str):
         translator must be able to move each value."""
         if positional:
             raise TypeError("Text.format takes named values only: _('{n} items').format(n=3)")
-        rendered = _tidy(str.format(self, **values))
+        rendered = fill(str(self), values)
         args = {**self.args, **values}
         return Text(rendered, self.catalog, self.msgid, self.plural, self.n, args)
 
@@ -80,10 +108,10 @@ class Text(str):
             return Text(template, self.catalog, self.msgid, self.plural, self.n)
         values = {k: localize(v) for k, v in self.args.items()}
         try:
-            rendered = str.format(template, **values)
+            rendered = fill(template, values)
         except (KeyError, IndexError, ValueError):  # a broken translation: the English
-            rendered = str.format(self.catalog.english(self.msgid, self.plural, self.n), **values)
-        return Text(_tidy(rendered), self.catalog, self.msgid, self.plural, self.n, self.args)
+            rendered = fill(self.catalog.english(self.msgid, self.plural, self.n), values)
+        return Text(rendered, self.catalog, self.msgid, self.plural, self.n, self.args)
 
     def to_dict(self) -> dict[str, Any]:
         """The recipe as JSON: ``{domain, msgid[, plural, n][, args]}``; nested Texts in
@@ -155,6 +183,6 @@ def render_recipe(
         }
         if any(v == "" and isinstance(args[k], Mapping) for k, v in values.items()):
             return fallback
-        return _tidy(template.format(**values))
+        return fill(template, values)
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
         return fallback
