@@ -18,6 +18,7 @@ from support.batch_results import (
     TLS_FINDING,
     build_results,
 )
+from support.contrast import low_contrast_text
 
 from meetcheck.batch.dashboard import render_dashboard, script_json
 
@@ -307,41 +308,8 @@ def test_browser_arabic_page_right_to_left(browser, tmp_path):
         browser.send("Target.closeTarget", {"targetId": tab.target})
 
 
-# WCAG 2.1 contrast of every visible piece of text against the background it is painted on
-# (semi-transparent layers composited), SVG text by its fill: [text, ratio] below AA.
-CONTRAST_JS = r"""(() => {
-  const rgba = s => { const m = s.match(/[\d.]+/g).map(Number); return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1]; };
-  const lin = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-  const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-  const over = (top, under) => under.map((v, i) => v * (1 - top[3]) + top[i] * top[3]);
-  const background = el => {
-    const layers = [];
-    for (let e = el; e; e = e.parentElement) {
-      const c = rgba(getComputedStyle(e).backgroundColor);
-      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
-    }
-    return layers.reverse().reduce((acc, c) => over(c, acc), [255, 255, 255]);
-  };
-  const bad = [];
-  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walk.nextNode()) {
-    const el = walk.currentNode.parentElement;
-    if (!walk.currentNode.textContent.trim() || !el.getClientRects().length) continue;
-    if (el.closest('.sr-only, noscript, script')) continue;
-    const cs = getComputedStyle(el);
-    const bg = background(el instanceof SVGElement ? el.ownerSVGElement : el);
-    const fg = over(rgba(el instanceof SVGElement ? cs.fill : cs.color), bg);
-    const [a, b] = [lum(fg), lum(bg)];
-    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    const size = parseFloat(cs.fontSize), large = size >= 24 || (parseInt(cs.fontWeight) >= 700 && size >= 18.66);
-    if (ratio < (large ? 3 : 4.5)) bad.push([walk.currentNode.textContent.trim().slice(0, 40), +ratio.toFixed(2)]);
-  }
-  return bad;
-})()"""
-
-
 def test_browser_text_contrast_meets_wcag_aa(page):
     page.evaluate("document.querySelectorAll('button.expand').forEach(b => b.click())")
     page.evaluate("document.querySelector('details.figures').open = true")
     assert page.evaluate("document.querySelectorAll('tr.detail:not([hidden])').length") == len(ROWS)
-    assert page.evaluate(CONTRAST_JS) == []
+    assert low_contrast_text(page) == []
