@@ -37,8 +37,10 @@
     th.setAttribute("aria-sort", dir);
     th.querySelector(".arrow").textContent = dir === "ascending" ? "\u25b2" : "\u25bc";
     var sign = dir === "ascending" ? 1 : -1;
+    var sorted = document.createDocumentFragment();  /* one move into the table, one layout */
     rows.slice().sort(function (a, b) { return sign * compare(key, a, b); })
-      .forEach(function (r) { table.insertBefore(r.body, noMatch); });
+      .forEach(function (r) { sorted.appendChild(r.body); });
+    table.insertBefore(sorted, noMatch);
   }
 
   function applyFilters() {
