@@ -313,3 +313,20 @@ def test_browser_text_contrast_meets_wcag_aa(page):
     page.evaluate("document.querySelector('details.figures').open = true")
     assert page.evaluate("document.querySelectorAll('tr.detail:not([hidden])').length") == len(ROWS)
     assert low_contrast_text(page) == []
+
+
+def test_browser_without_javascript_shows_every_detail(browser, tmp_path):
+    path = tmp_path / "dashboard.html"
+    path.write_text(render_dashboard(build_results()), encoding="utf-8")
+    tab = browser.open("about:blank")
+    try:
+        tab.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        tab.navigate(path.as_uri())
+        shown = tab.evaluate(
+            "Array.from(document.querySelectorAll('tr.detail'))"
+            ".filter(tr => getComputedStyle(tr).display === 'table-row').length + ' ' +"
+            "getComputedStyle(document.querySelector('.controls')).display"
+        )
+        assert shown == f"{len(ROWS)} none"
+    finally:
+        browser.send("Target.closeTarget", {"targetId": tab.target})
