@@ -330,3 +330,16 @@ def test_browser_without_javascript_shows_every_detail(browser, tmp_path):
         assert shown == f"{len(ROWS)} none"
     finally:
         browser.send("Target.closeTarget", {"targetId": tab.target})
+
+
+def test_progress_with_one_run_and_without_history():
+    one = build_results()
+    one["history"] = one["history"][-1:]
+    page = tags(render_dashboard(one))
+    assert page.all("polyline") == []
+    assert {(a["cx"], a["cy"]) for a in page.all("circle") if a.get("class") == "speakers"} == {
+        ("280.0", "108.0")
+    }
+    none = build_results()
+    none["history"] = []
+    assert "No earlier runs of this roster yet" in render_dashboard(none)
