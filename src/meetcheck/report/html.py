@@ -309,11 +309,14 @@ def plugin_error_html(e: dict[str, str]) -> Any:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def template_environment(package: str = "meetcheck.report") -> jinja2.Environment:
+    """Templates of ``package`` with the report's filters and shared partials (base styles,
+    status icons), so another page (the batch dashboard) looks and escapes like the report."""
     import jinja2  # only when rendering: `meetcheck --help` loads this plugin too
 
+    loaders = [jinja2.PackageLoader(p, "templates") for p in dict.fromkeys([package, __package__])]
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("meetcheck.report", "templates"),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -335,19 +338,17 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def page_language() -> dict[str, str]:
+    """``html_lang`` and ``html_dir`` for the root element of a page in the active language."""
+    lang = current_language()
+    return {"html_lang": HTML_LANG.get(lang, lang), "html_dir": "rtl" if is_rtl(lang) else "ltr"}
+
+
 def render(data: dict[str, Any]) -> str:
     """The report as one HTML page (expects the already-redacted report dict), in the
     active language: ``lang`` and ``dir`` (``rtl`` for Arabic) on the root element."""
-    lang = current_language()
-    return (
-        _environment()
-        .get_template("report.html.j2")
-        .render(
-            r=visible_obj(data),
-            html_lang=HTML_LANG.get(lang, lang),
-            html_dir="rtl" if is_rtl(lang) else "ltr",
-        )
-    )
+    template = template_environment().get_template("report.html.j2")
+    return template.render(r=visible_obj(data), **page_language())
 
 
 @hookimpl
