@@ -9,6 +9,7 @@ text without a catalog entry therefore fails here. Needs Babel (the ``test`` ext
 from __future__ import annotations
 
 import gettext
+import re
 import textwrap
 from pathlib import Path
 
@@ -153,3 +154,23 @@ def test_arabic_may_spell_out_one_and_two_but_not_three(tmp_path: Path) -> None:
     maintain.compile_catalog(catalog)
     found = [str(p) for p in maintain.problems(catalog, ["ar"], others=[])]
     assert len(found) == 1 and "plural form 5" in found[0], found
+
+
+# Chinese text takes full-width punctuation (，；：（）); Arabic its own comma, semicolon and
+# question mark (، ؛ ؟). An ASCII mark right next to a Han or Arabic letter is a slip.
+HAN, ARABIC = "\u4e00-\u9fff", "\u0600-\u06ff"
+SLIPS = {
+    "zh": re.compile(f"[{HAN}][,;:()]|[,;:(][{HAN}]"),
+    "ar": re.compile(f"[{ARABIC}]\\s?[,;?]"),
+}
+
+
+@pytest.mark.parametrize("domain", sorted(CATALOGS))
+@pytest.mark.parametrize("lang", sorted(SLIPS))
+def test_chinese_and_arabic_punctuation(domain: str, lang: str) -> None:
+    po = maintain.read(CATALOGS[domain].po_path(lang), lang, domain)
+    slips = []
+    for msg in po:
+        strings = msg.string if isinstance(msg.string, tuple | list) else [msg.string]
+        slips += [s for s in strings if msg.id and s and SLIPS[lang].search(s)]
+    assert not slips, slips
