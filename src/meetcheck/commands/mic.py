@@ -19,13 +19,17 @@ from typing import TYPE_CHECKING
 import click
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.core import N_, _, ngettext
+from meetcheck.i18n.text import localize
 
 if TYPE_CHECKING:
     from meetcheck.participant import Participant
 
 READ_S = 8.0
 SILENT_S = 2.0
-PASSAGE = (
+# Translators: read aloud by the delegate during the microphone test, about 8 seconds:
+# the register of a statement from the floor.
+PASSAGE = N_(
     "Madam President, distinguished delegates: my delegation thanks the Secretariat for "
     "the preparation of this meeting, and supports the draft decision before us."
 )
@@ -58,18 +62,19 @@ def _echo_test(source, out_dir: Path) -> dict | None:  # noqa: ANN001 -- a captu
         except CaptureError as exc:
             failed.append(str(exc))
 
-    click.echo("Now a short test sound through your loudspeakers (about 4 s)...", err=True)
+    click.echo(_("Now a short test sound through your loudspeakers (about 4 s)..."), err=True)
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
     try:
         play(str(sound))
     except CaptureError as exc:
-        click.echo(f"meetcheck: loudspeaker test: {exc}", err=True)
+        click.echo(_("meetcheck: loudspeaker test: {error}").format(error=exc), err=True)
         listener.join(TEST_S + MAX_DELAY_S + 15)
         return None
     listener.join(TEST_S + MAX_DELAY_S + 15)
     if failed or not heard:
-        click.echo(f"meetcheck: loudspeaker test: {failed[0] if failed else 'no audio'}", err=True)
+        error = failed[0] if failed else _("no audio")
+        click.echo(_("meetcheck: loudspeaker test: {error}").format(error=error), err=True)
         return None
     mono = np.concatenate(heard, axis=1).mean(axis=0)
     return find_echo(mono, reference, rate).to_dict()
@@ -91,12 +96,18 @@ def guided_recording(
     try:
         source = find_source(participant.mic or "default", list_sources())
     except CaptureError as exc:
-        click.echo(f"meetcheck: microphone: {exc}", err=True)
+        click.echo(_("meetcheck: microphone: {error}").format(error=exc), err=True)
         return participant
     tty = sys.stderr.isatty()
-    click.echo(f"Microphone: {source.description or source.name} ({source.kind()})", err=True)
-    click.echo(f"Read this aloud, at your normal pace, for {READ_S:.0f} seconds:", err=True)
-    click.echo(f"\n    {PASSAGE}\n", err=True)
+    name = source.description or source.name
+    click.echo(_("Microphone: {name} ({kind})").format(name=name, kind=source.kind()), err=True)
+    read = ngettext(
+        "Read this aloud, at your normal pace, for {n} second:",
+        "Read this aloud, at your normal pace, for {n} seconds:",
+        int(READ_S),
+    )
+    click.echo(read.format(n=int(READ_S)), err=True)
+    click.echo(f"\n    {localize(PASSAGE)}\n", err=True)
 
     def show(level: float) -> None:
         if tty:
@@ -107,12 +118,17 @@ def guided_recording(
         chunks += list(record(source, READ_S, on_level=show))
         if tty:
             click.echo("", err=True)
-        click.echo(f"Now stay silent for {SILENT_S:.0f} seconds (the room's noise)...", err=True)
+        silent = ngettext(
+            "Now stay silent for {n} second (the room's noise)...",
+            "Now stay silent for {n} seconds (the room's noise)...",
+            int(SILENT_S),
+        )
+        click.echo(silent.format(n=int(SILENT_S)), err=True)
         chunks += list(record(source, SILENT_S, on_level=show))
         if tty:
             click.echo("", err=True)
     except CaptureError as exc:
-        click.echo(f"\nmeetcheck: microphone: {exc}", err=True)
+        click.echo("\n" + _("meetcheck: microphone: {error}").format(error=exc), err=True)
         return participant
     pcm = np.concatenate(chunks, axis=1)
     if out_dir is None:
@@ -131,11 +147,11 @@ def guided_recording(
     if playback:
         from meetcheck.media.capture import play
 
-        click.echo("Playing your recording back: this is how you sound...", err=True)
+        click.echo(_("Playing your recording back: this is how you sound..."), err=True)
         try:
             play(str(path))
         except CaptureError as exc:
-            click.echo(f"meetcheck: playback: {exc}", err=True)
+            click.echo(_("meetcheck: playback: {error}").format(error=exc), err=True)
     return replace(participant, audio=str(path))
 
 
