@@ -379,3 +379,19 @@ def test_a_run_shows_no_english_sentence(lang, tmp_path) -> None:
         assert len(english) >= 8, english
     else:
         assert english == [], english
+
+
+def test_plugins_lists_catalogs_and_translated_text_pickles() -> None:
+    """``meetcheck plugins`` names each plugin's catalog and its languages; a translated
+    text survives pickling (a report handed between processes keeps its recipes)."""
+    import pickle
+
+    rows = json.loads(invoke("plugins", "--json").output)["plugins"]
+    listing = {row["name"]: row for row in rows}
+    assert listing["checks.system"]["catalogs"] == {"meetcheck-system": list(LANGUAGES)}
+    assert "meetcheck" in listing["i18n.core"]["catalogs"]
+    with use_language("ru"):
+        text = _("{value} logical CPUs").format(value=8)
+        again = pickle.loads(pickle.dumps(text))
+        assert again == text and again.to_dict() == text.to_dict()
+        assert again.localized() == "логических процессоров: 8"

@@ -53,6 +53,9 @@ class Catalog:
     def __deepcopy__(self, memo: dict[int, Any]) -> Catalog:
         return self  # shared, like a module
 
+    def __reduce__(self) -> Any:
+        return (Catalog, (self.domain, self.directory))  # not the loaded translations
+
     def mo_path(self, language: str) -> Path:
         return self.directory / language / "LC_MESSAGES" / f"{self.domain}.mo"
 
