@@ -14,6 +14,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from support.contrast import low_contrast_text
 from support.reports import run_json
 
 from meetcheck.cli import cli
@@ -156,6 +157,7 @@ def test_arabic_and_chinese_pages_in_chromium(rendered, browser, lang, direction
         shot = page.screenshot(root / f"report.{lang}.png")  # for a person to look at
         assert shot.stat().st_size > 20_000
         assert page.evaluate("getComputedStyle(document.querySelector('code')).direction") == "ltr"
+        assert low_contrast_text(page) == []  # WCAG 2.1 AA holds in these scripts too
 
         # The glyphs come from a font of the script, and none is a tofu box.
         used = _fonts_used(page, "h1")
