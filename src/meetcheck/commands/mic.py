@@ -35,6 +35,35 @@ PASSAGE = N_(
 )
 
 
+# What capture.Source.kind() says (in English: the audio checks compare it), as people read
+# it, and PulseAudio's form factors.
+KIND_WORDS = {
+    "monitor of an output (not a microphone)": N_("monitor of an output (not a microphone)"),
+    "Bluetooth device": N_("Bluetooth device"),
+    "built-in microphone": N_("built-in microphone"),
+    "microphone": N_("microphone"),
+    "headset": N_("headset"),
+    "headphone": N_("headphone"),
+    "hands-free": N_("hands-free"),
+    "handset": N_("handset"),
+    "webcam": N_("webcam"),
+    "internal": N_("internal"),
+}
+
+
+def kind_text(source) -> str:  # noqa: ANN001 -- a capture.Source
+    """What the device probably is, in the active language ('USB headset')."""
+    kind = source.kind()
+    if kind in KIND_WORDS:
+        return localize(KIND_WORDS[kind])
+    bus = source.bus.upper() if source.bus else ""
+    form = localize(KIND_WORDS.get(source.form_factor, source.form_factor or ""))
+    if bus and form:
+        # Translators: a capture device: its bus (USB) and its form factor (headset).
+        return _("{bus} {form_factor}").format(bus=bus, form_factor=form)
+    return form or bus or kind
+
+
 def _meter(level: float, width: int = 30) -> str:
     filled = 0 if level == float("-inf") else max(0, min(width, int((level + 60) / 60 * width)))
     return "[" + "#" * filled + " " * (width - filled) + f"] {max(level, -99):5.1f} dBFS"
@@ -100,7 +129,8 @@ def guided_recording(
         return participant
     tty = sys.stderr.isatty()
     name = source.description or source.name
-    click.echo(_("Microphone: {name} ({kind})").format(name=name, kind=source.kind()), err=True)
+    kind = kind_text(source)
+    click.echo(_("Microphone: {name} ({kind})").format(name=name, kind=kind), err=True)
     read = ngettext(
         "Read this aloud, at your normal pace, for {n} second:",
         "Read this aloud, at your normal pace, for {n} seconds:",
