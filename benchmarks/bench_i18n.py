@@ -23,8 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 
-# In a fresh interpreter: import what any run imports (click, the runner, a reporter), then time choosing the language and
-# rendering one translated title and one finding of each domain the run starts with.
+# In a fresh interpreter: import what any run imports (click, the runner, a reporter), then
+# time choosing the language and rendering one translated title and one finding of each
+# domain the run starts with.
 CHOOSE = """
 import time
 import click, meetcheck.runner, meetcheck.report.text
