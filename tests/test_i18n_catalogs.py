@@ -37,8 +37,6 @@ NOT_YET_TRANSLATED = {
     # --
     "links",
     # --
-    "network",
-    # --
     "registration",
 }
 
