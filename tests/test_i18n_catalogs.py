@@ -37,7 +37,6 @@ NOT_YET_TRANSLATED = {
     # --
     "links",
     # --
-    "registration",
 }
 
 
