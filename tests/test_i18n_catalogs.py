@@ -38,9 +38,6 @@ NOT_YET_TRANSLATED = {
     # --
     "links",
     # --
-    "network",
-    # --
-    "registration",
 }
 
 
