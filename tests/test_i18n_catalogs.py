@@ -33,8 +33,6 @@ CATALOGS = maintain.builtin_catalogs()
 NOT_YET_TRANSLATED = {
     "audio",
     # --
-    "links",
-    # --
     "network",
     # --
     "registration",
