@@ -34,10 +34,6 @@ CATALOGS = maintain.builtin_catalogs()
 NOT_YET_TRANSLATED = {
     "audio",
     # --
-    "channels",
-    # --
-    "links",
-    # --
 }
 
 
