@@ -317,11 +317,13 @@ class Runner:
         for task in self._tasks.values():
             task.cancel()
 
-    async def run(self) -> Report:
+    async def run(self, *, handle_signals: bool = True) -> Report:
+        """Run every check; ``handle_signals=False`` leaves SIGINT/SIGTERM to a caller that
+        runs many participants on one loop (``meetcheck batch``) and cancels them itself."""
         self.plugins.call("meetcheck_run_started", run=self.info)
         loop = asyncio.get_running_loop()
         handled = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM) if handle_signals else ():
             try:
                 loop.add_signal_handler(sig, self._interrupt)
                 handled.append(sig)
