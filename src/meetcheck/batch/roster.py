@@ -246,28 +246,32 @@ def read_roster(path: str | Path, columns: str | None = None, sheet: str | None 
 
 def apply_roster_rules(roster: Roster) -> None:
     """The same person or link twice, or a third speaker: the first occurrence stays valid,
-    the later ones become invalid rows (``roster_problems`` finds them)."""
-    from meetcheck.checks.registration.roster import roster_problems
-
-    labels = {
+    the later ones become invalid rows (``roster_problems`` finds them). Duplicates go
+    first, so a forwarded link's row never counts as a delegation's speaker."""
+    _drop(roster, {
         "same-address": "the same person (e-mail address) as row {first}",
         "same-link": "the same personal link as row {first}",
-        "extra-role": "a third speaker for the delegation: row {first} is already its {role}",
-    }
-    people = [r.participant() for r in roster.rows]
+    })  # fmt: skip
+    third = "a third speaker for the delegation: row {first} is already its {role}"
+    _drop(roster, {"extra-role": third})
+    roster.invalid.sort(key=lambda e: e["row"])
+
+
+def _drop(roster: Roster, labels: dict[str, str]) -> None:
+    from meetcheck.checks.registration.roster import roster_problems
+
     dropped: dict[int, str] = {}
-    for problem in roster_problems(people):
+    for problem in roster_problems([r.participant() for r in roster.rows]):
         if problem.rule not in labels:
             continue
         first, *later = sorted(problem.rows)
         for i in later:
-            text = labels[problem.rule].format(
-                first=roster.rows[first].row, role=roster.rows[first].role
+            dropped.setdefault(
+                i,
+                labels[problem.rule].format(
+                    first=roster.rows[first].row, role=roster.rows[first].role
+                ),
             )
-            dropped.setdefault(i, text)
-    if not dropped:
-        return
     for i, error in dropped.items():
         roster.invalid.append({"row": roster.rows[i].row, "error": error})
     roster.rows = [r for i, r in enumerate(roster.rows) if i not in dropped]
-    roster.invalid.sort(key=lambda e: e["row"])
