@@ -67,7 +67,7 @@ def speaker_rows(
 
 
 def meeting_file(path: Path, hosts: list[str]) -> Path:
-    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=5)
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)  # within the test certificates
     end = start + dt.timedelta(hours=3)
     path.write_text(
         'name = "Batch test meeting"\ntimezone = "UTC"\n'
@@ -113,3 +113,58 @@ def selftest_report(
     path = folder / name
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
+
+
+class CountingServer:
+    """A loopback HTTPS server (test CA) that answers ``/t/<token>`` with a welcome page
+    after ``delay`` seconds and ``/gone/<token>`` with 410, counting requests per path."""
+
+    def __init__(self, tmp: Path, delay: float = 0.0) -> None:
+        import collections
+        import ssl
+        import threading
+
+        from tests.support.certs import make_pki
+        from tests.support.tls_server import WELCOME, _page, _Server
+
+        self.pki = make_pki(tmp / "pki")
+        self.delay = delay
+        self.hits: collections.Counter[str] = collections.Counter()
+        self._lock = threading.Lock()
+
+        def counted(status: int, html: str) -> Any:
+            send = _page(status, html)
+
+            def handle(h: Any) -> None:
+                with self._lock:
+                    self.hits[h.path] += 1
+                if self.delay and h.server.stopping.wait(self.delay):
+                    return
+                send(h)
+
+            return handle
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.pki.cert, self.pki.key)
+        routes = {"/t/": counted(200, WELCOME), "/gone/": counted(410, "<h1>Gone</h1>")}
+        self.server = _Server(ctx, routes)
+        self.server.request_queue_size = 256
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def link(self, email: str, kind: str = "t") -> str:
+        """A personal link whose JWT names ``email`` and lasts 30 days."""
+        import secrets
+
+        from tests.support.links import days, make_jwt
+
+        token = make_jwt(email=email, exp=days(30)).rsplit(".", 1)[0]
+        return f"https://127.0.0.1:{self.port}/{kind}/{token}.{secrets.token_urlsafe(32)}"
+
+    def env(self) -> dict[str, str]:
+        return {"REQUESTS_CA_BUNDLE": str(self.pki.ca)}
+
+    def close(self) -> None:
+        self.server.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()

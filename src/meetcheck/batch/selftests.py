@@ -93,15 +93,16 @@ def load_selftests(folder: str | Path, warn: Any = None) -> list[SelfTest]:
 
 
 class SelfTestIndex:
-    """The latest self-test per e-mail address and per link."""
+    """The latest self-test per e-mail address, and per link for reports that name no
+    address (a report that names one is that person's, whatever link it was run with)."""
 
     def __init__(self, tests: list[SelfTest]) -> None:
         self.by_email: dict[str, SelfTest] = {}
         self.by_link: dict[str, SelfTest] = {}
         for t in tests:
-            for index, key in ((self.by_email, t.email), (self.by_link, t.link_key)):
-                if key and (key not in index or index[key].generated_at < t.generated_at):
-                    index[key] = t
+            index, key = (self.by_email, t.email) if t.email else (self.by_link, t.link_key)
+            if key and (key not in index or index[key].generated_at < t.generated_at):
+                index[key] = t
 
     def latest_for(self, email: str, link: str) -> SelfTest | None:
         found = [
