@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from meetcheck.batch.limits import Limits
-from meetcheck.batch.rowcheck import check_row
+from meetcheck.batch.rowcheck import check_row, select
 
 if TYPE_CHECKING:
     from meetcheck.batch.journal import Journal
@@ -37,10 +37,11 @@ async def run_plan(
     the run was interrupted."""
     assert plan.run_id is not None
     run_id = plan.run_id
+    checks = select(plugins, profile)
 
     async def one(row: RosterRow) -> None:
         async with limits.slot(row.link):
-            data = await check_row(plugins, profile, meeting, row, options)
+            data = await check_row(plugins, profile, meeting, row, options, checks)
         journal.record(run_id, row.key(), row.row, data)
         progress.row_done(status_of(row, data))
 

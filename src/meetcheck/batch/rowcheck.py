@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from meetcheck.batch.roster import RosterRow
+    from meetcheck.check import Check
     from meetcheck.meeting import Meeting
     from meetcheck.plugins import Plugins
     from meetcheck.profile import Profile
@@ -40,17 +41,25 @@ def _findings(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def select(plugins: Plugins, profile: Profile) -> list[type[Check]]:
+    """The checks every row runs, selected once per batch."""
+    from meetcheck.runner import select_checks
+
+    return select_checks(plugins.checks(), profile, CHECKED)
+
+
 async def check_row(
     plugins: Plugins,
     profile: Profile,
     meeting: Meeting | None,
     row: RosterRow,
     options: Mapping[str, Any] | None = None,
+    checks: list[type[Check]] | None = None,
 ) -> dict[str, Any]:
     """The journal's record for ``row``; a row that fails to check is an error record.
     ``options`` are plugins' command-line options; the row's registration date wins over
     a ``--registered`` given for the whole batch."""
-    from meetcheck.redact import redact_text
+    from meetcheck.redact import redact_obj, redact_text
     from meetcheck.run import prepare
 
     checked_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -61,6 +70,7 @@ async def check_row(
             profile,
             meeting,
             only=CHECKED,
+            checks=checks,
             cli_options={
                 **(options or {}),
                 **({"registered": row.registered} if row.registered else {}),
@@ -69,9 +79,14 @@ async def check_row(
         report = await runner.run(handle_signals=False)
     except Exception as exc:  # noqa: BLE001 -- one row's failure must not stop the batch
         return {"checked_at": checked_at, "error": redact_text(f"{type(exc).__name__}: {exc}")}
-    data = report.redacted()
+    # Only what is kept is redacted (the whole report would be ten times the work).
+    results = [
+        {k: r[k] for k in ("id", "title", "required", "status", "reason", "remediation")}
+        | {"findings": [f for f in r["findings"] if f["status"] in SHOWN]}
+        for r in report.data["results"]
+    ]
     return {
         "checked_at": checked_at,
-        "check_verdict": data["verdict"],
-        "findings": _findings(data["results"]),
+        "check_verdict": report.verdict,
+        "findings": redact_obj(_findings(results)),
     }
