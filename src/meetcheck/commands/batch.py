@@ -140,52 +140,27 @@ def run_batch(ctx: click.Context, opts: dict[str, Any], cli_options: dict[str, A
     return batch_exit_code(results, interrupted)
 
 
+def _limit(flag: str, default: int, what: str) -> Any:
+    return click.option(flag, type=click.IntRange(1, 500), default=default, show_default=True,
+                        help=what)  # fmt: skip
+
+
 @click.command()
 @click.argument("roster", metavar="ROSTER")
-@click.option(
-    "--meeting", "meeting_ref", required=True, metavar="FILE|URL", help="The meeting file."
-)
-@click.option(
-    "--profile", "profile_ref", default="un-rsi-speaker", show_default=True,
-    metavar="NAME|PATH", help="Shipped profile name or a profile file.",
-)  # fmt: skip
+@click.option("--meeting", "meeting_ref", required=True, metavar="FILE|URL",
+              help="The meeting file.")
+@click.option("--profile", "profile_ref", default="un-rsi-speaker", show_default=True,
+              metavar="NAME|PATH", help="Shipped profile name or a profile file.")
 @click.option("--out", default=None, metavar="DIR", help="Output folder (default: ROSTER-batch).")
-@click.option(
-    "--reports", default=None, metavar="DIR", help="Folder of speakers' JSON self-test reports."
-)
-@click.option(
-    "--max-age",
-    default="3d",
-    show_default=True,
-    metavar="DURATION",
-    help="A self-test older than this is stale (3d, 12h).",
-)
-@click.option(
-    "--resume", is_flag=True, help="Finish an interrupted run without redoing finished rows."
-)
-@click.option(
-    "--recheck", type=click.Choice(RECHECK), default=None, help="Re-run a subset of rows."
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 500),
-    default=20,
-    show_default=True,
-    help="Rows checked at once.",
-)
-@click.option(
-    "--per-host",
-    type=click.IntRange(1, 500),
-    default=8,
-    show_default=True,
-    help="Rows at once per link host.",
-)
-@click.option(
-    "--columns",
-    default=None,
-    metavar="MAPPING",
-    help="Map headings: 'email=E-mail,name=Full name'.",
-)
+@click.option("--reports", default=None, metavar="DIR", help="Folder of speakers' JSON self-tests.")
+@click.option("--max-age", default="3d", show_default=True, metavar="DURATION",
+              help="A self-test older than this is stale (3d, 12h).")
+@click.option("--resume", is_flag=True, help="Finish an interrupted run, redoing no row.")
+@click.option("--recheck", type=click.Choice(RECHECK), default=None, help="Re-run these rows.")
+@_limit("--concurrency", 20, "Rows checked at once.")
+@_limit("--per-host", 8, "Rows checked at once per link host.")
+@click.option("--columns", default=None, metavar="MAPPING",
+              help="Map headings: 'email=E-mail,name=Full name'.")
 @click.option("--sheet", default=None, metavar="NAME", help="The XLSX sheet (default: the first).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.pass_context
