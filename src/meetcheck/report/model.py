@@ -29,24 +29,23 @@ class CheckResult:
 
     def copy(self) -> CheckResult:
         """A deep copy for the run hooks, built field by field: ``copy.deepcopy`` spends
-        milliseconds per result on dataclass reflection, and a batch copies thousands."""
+        milliseconds per result on dataclass reflection, and a batch copies thousands.
+        Measurements are frozen; only their mutable values (and ``extra``) are copied."""
         import copy
-        import dataclasses
 
-        def value(v: Any) -> Any:
-            return copy.deepcopy(v) if isinstance(v, list | dict | set) else v
+        def finding(f: Finding) -> Finding:
+            out = copy.copy(f)
+            out.measurements = [
+                m if not isinstance(m.value, list | dict | set)
+                else type(m)(m.name, copy.deepcopy(m.value), m.unit)
+                for m in f.measurements
+            ]  # fmt: skip
+            out.extra = copy.deepcopy(f.extra) if f.extra else f.extra
+            return out
 
-        findings = [
-            dataclasses.replace(
-                f,
-                measurements=[
-                    dataclasses.replace(m, value=value(m.value)) for m in f.measurements
-                ],
-                extra=value(f.extra),
-            )
-            for f in self.findings
-        ]
-        return dataclasses.replace(self, findings=findings)
+        result = copy.copy(self)
+        result.findings = [finding(f) for f in self.findings]
+        return result
 
     def to_dict(self) -> dict[str, Any]:
         return {
