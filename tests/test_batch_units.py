@@ -201,3 +201,36 @@ def run_batch_with_plugins(
     cmd = [sys.executable, "-m", "meetcheck", "--plugins-dir", str(plugins), "batch", str(roster),
            "--meeting", str(meeting), "--profile", str(profile), "--out", str(out)]  # fmt: skip
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=same_code_env(**env))
+
+
+def test_limits_global_and_per_host() -> None:
+    import asyncio
+
+    from tests.support.helpers import run_async
+
+    from meetcheck.batch.limits import Limits
+
+    items = [(h, i) for i in range(12) for h in ("a", "b", "c")] + [("d", 99)]
+    done: list[tuple[str, int]] = []
+    flight = {"now": 0, "peak": 0}
+
+    async def work(item: tuple[str, int]) -> None:
+        flight["now"] += 1
+        flight["peak"] = max(flight["peak"], flight["now"])
+        await asyncio.sleep(0.01)
+        flight["now"] -= 1
+        done.append(item)
+
+    limits = Limits(concurrency=5, per_host=2)
+
+    async def main() -> None:
+        await asyncio.gather(*limits.workers(items, lambda it: it[0], work))
+
+    run_async(main)
+    assert sorted(done) == sorted(items)  # every item exactly once
+    assert flight["peak"] == 5  # the global limit, reached
+    assert max(limits.peak.values()) == 2 and set(limits.peak) == {"a", "b", "c", "d"}
+    few = Limits(8, 8).workers(items[:3], lambda it: it[0], work)
+    assert len(few) == 3  # no more workers than rows
+    for w in few:
+        w.close()

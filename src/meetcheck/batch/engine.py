@@ -9,7 +9,7 @@ import signal
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from meetcheck.batch.limits import Limits
+from meetcheck.batch.limits import Limits, host_of
 from meetcheck.batch.rowcheck import check_row, select
 
 if TYPE_CHECKING:
@@ -40,12 +40,12 @@ async def run_plan(
     checks = select(plugins, profile)
 
     async def one(row: RosterRow) -> None:
-        async with limits.slot(row.link):
-            data = await check_row(plugins, profile, meeting, row, options, checks)
+        data = await check_row(plugins, profile, meeting, row, options, checks)
         journal.record(run_id, row.key(), row.row, data)
         progress.row_done(status_of(row, data))
 
-    tasks = [asyncio.create_task(one(row)) for row in plan.todo]
+    workers = limits.workers(plan.todo, lambda row: host_of(row.link), one)
+    tasks = [asyncio.create_task(w) for w in workers]
     interrupted = False
 
     def interrupt() -> None:
