@@ -28,6 +28,10 @@ def test_wheel_ships_profiles_schema_and_templates(wheel):
         assert f"meetcheck/profiles/{profile.name}" in names
     assert "meetcheck/report/schema/report-1.0.schema.json" in names
     assert "meetcheck/report/templates/report.html.j2" in names
+    for shared in ("_base.css", "_status.html.j2"):
+        assert f"meetcheck/report/templates/{shared}" in names
+    for page in ("dashboard.html.j2", "dashboard.js"):
+        assert f"meetcheck/batch/templates/{page}" in names
 
 
 def outer_import_path() -> list[str]:

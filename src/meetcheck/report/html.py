@@ -262,11 +262,14 @@ def to_fix(results: list[dict[str, Any]], required: bool) -> list[dict[str, Any]
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def template_environment(package: str = "meetcheck.report") -> jinja2.Environment:
+    """Templates of ``package`` with the report's filters and shared partials (base styles,
+    status icons), so another page (the batch dashboard) looks and escapes like the report."""
     import jinja2  # only when rendering: `meetcheck --help` loads this plugin too
 
+    loaders = [jinja2.PackageLoader(p, "templates") for p in dict.fromkeys([package, __package__])]
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("meetcheck.report", "templates"),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -282,7 +285,7 @@ def _environment() -> jinja2.Environment:
 
 def render(data: dict[str, Any]) -> str:
     """The report as one HTML page (expects the already-redacted report dict)."""
-    return _environment().get_template("report.html.j2").render(r=visible_obj(data))
+    return template_environment().get_template("report.html.j2").render(r=visible_obj(data))
 
 
 @hookimpl
