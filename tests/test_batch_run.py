@@ -28,7 +28,10 @@ from tests.support.batch import (
 )
 from tests.support.helpers import same_code_env
 
-OUTPUTS = ("results.json", "results.csv", "results.xlsx", "to-chase.txt", "journal.sqlite")
+OUTPUTS = (
+    "results.json", "results.csv", "results.xlsx", "to-chase.txt", "dashboard.html",
+    "journal.sqlite",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -147,6 +150,9 @@ def test_a_roster_against_https_with_selftests(server: CountingServer, tmp_path:
         for part in _secret_parts(link):
             assert part not in everything
 
+    # the dashboard of this very run, in headless Chromium: renders, sorts, filters, no errors
+    _dashboard_in_chromium(out / "dashboard.html", names)
+
     # --recheck failing: only the rows whose checks failed are requested again
     before = dict(server.hits)
     again = run_batch(roster, "--meeting", str(meeting), "--out", str(out), "--reports",
@@ -156,6 +162,31 @@ def test_a_roster_against_https_with_selftests(server: CountingServer, tmp_path:
     assert redone == {emails[(1, "primary")].split(str(server.port), 1)[1]}
     history = json.loads((out / "results.json").read_text(encoding="utf-8"))["history"]
     assert len(history) == 2
+
+
+def _dashboard_in_chromium(path: Path, names: list[str]) -> None:
+    from tests.support.cdp import Chromium
+
+    shown = (
+        "Array.from(document.querySelectorAll('#speakers tbody:not([hidden]) tr.main th "
+        "span[dir]')).map(s => s.textContent)"
+    )
+    with Chromium(netns=True) as browser:
+        page = browser.open(path.as_uri())
+        assert page.evaluate("document.getElementById('count').textContent") == (
+            "8 of 8 speakers shown"
+        )
+        assert sorted(page.evaluate(shown)) == sorted(names)
+        page.click("th[data-key=name] button")
+        first = page.evaluate(shown)
+        page.click("th[data-key=name] button")
+        assert page.evaluate(shown) == first[::-1] != first  # sorted, then reversed
+        page.evaluate(
+            "(c => { c.value = 'ready'; c.dispatchEvent(new Event('change')); })"
+            "(document.getElementById('f-status'))"
+        )
+        assert page.evaluate("document.getElementById('count').textContent").startswith("4 of 8")
+        assert page.errors == [], page.errors
 
 
 def test_links_issued_by_meetcheck_serve(tmp_path: Path) -> None:

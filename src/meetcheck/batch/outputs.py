@@ -1,6 +1,7 @@
 """The files a batch run writes into its output folder, all from one results document:
-results.json, results.csv (UTF-8 with BOM, so Excel shows every script), results.xlsx and
-to-chase.txt. Names stay exactly as the roster has them; links are already redacted."""
+results.json, results.csv (UTF-8 with BOM, so Excel shows every script), results.xlsx,
+to-chase.txt and dashboard.html (rendered by ``meetcheck.batch.dashboard``). Names stay
+exactly as the roster has them; links are already redacted."""
 
 from __future__ import annotations
 
@@ -137,24 +138,24 @@ def write_chase(results: Mapping[str, Any], path: Path) -> None:
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
+def write_dashboard(results: Mapping[str, Any], path: Path) -> None:
+    from meetcheck.batch.dashboard import render_dashboard
+
+    html = render_dashboard(results)
+    _atomic(path, lambda p: p.write_text(html, encoding="utf-8"))
+
+
 WRITERS: dict[str, Callable[[Mapping[str, Any], Path], None]] = {
     "results.json": write_json,
     "results.csv": write_csv,
     "results.xlsx": write_xlsx,
     "to-chase.txt": write_chase,
+    "dashboard.html": write_dashboard,
 }
 
 
 def write_all(results: Mapping[str, Any], folder: Path) -> list[str]:
-    """Every output; the dashboard too once its renderer is installed. Returns file names."""
-    written = []
+    """Every output; returns the file names written."""
     for name, writer in WRITERS.items():
         writer(results, folder / name)
-        written.append(name)
-    try:
-        from meetcheck.batch.dashboard import render_dashboard
-    except ImportError:
-        return written
-    html = render_dashboard(results)
-    _atomic(folder / "dashboard.html", lambda p: p.write_text(html, encoding="utf-8"))
-    return [*written, "dashboard.html"]
+    return list(WRITERS)
