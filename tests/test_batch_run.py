@@ -235,6 +235,8 @@ def test_links_issued_by_meetcheck_serve(tmp_path: Path) -> None:
     oman = by_name["سالم الحارثي"]
     assert oman["check_verdict"] == "NOT READY"
     assert any(f["check_id"] == "links.token" and f["status"] == "FAIL" for f in oman["findings"])
+    chase = (out / "to-chase.txt").read_text(encoding="utf-8")
+    assert all(name in chase for _, name, _, _ in people)  # Arabic intact, right to left
     everything = _outputs_text(out) + result.stdout + result.stderr
     for token in tokens:
         assert token not in everything and token.split(".")[0][:20] not in everything
