@@ -35,11 +35,16 @@ def _analyse(path: str) -> AudioAnalysis | Unreadable:
         return Unreadable(str(exc))
 
 
+def backend(ctx: CheckContext) -> str:
+    """The capture backend the run was asked for (``--capture-backend``)."""
+    return str(ctx.cli_options.get("capture_backend") or "auto")
+
+
 def _mic_problem(ctx: CheckContext) -> str:
     from meetcheck.media.capture import CaptureError, find_source, list_sources
 
     try:
-        source = find_source(ctx.participant.mic or "default", list_sources())
+        source = find_source(ctx.participant.mic or "default", list_sources(backend(ctx)))
     except CaptureError as exc:
         return str(exc)
     return f"{source.name} did not deliver audio"
