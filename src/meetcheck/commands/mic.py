@@ -20,6 +20,9 @@ import click
 
 from meetcheck.hookimpl import hookimpl
 
+# the choices, without importing the capture module (numpy) to show --help
+BACKENDS = ("auto", "portaudio", "pulse")
+
 if TYPE_CHECKING:
     from meetcheck.participant import Participant
 
@@ -36,7 +39,7 @@ def _meter(level: float, width: int = 30) -> str:
     return "[" + "#" * filled + " " * (width - filled) + f"] {max(level, -99):5.1f} dBFS"
 
 
-def _echo_test(source, out_dir: Path) -> dict | None:  # noqa: ANN001 -- a capture.Source
+def _echo_test(source, out_dir: Path, backend: str) -> dict | None:  # noqa: ANN001 -- a Source
     """Play a test sound through the default output while recording; what came back."""
     import threading
 
@@ -62,7 +65,7 @@ def _echo_test(source, out_dir: Path) -> dict | None:  # noqa: ANN001 -- a captu
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
     try:
-        play(str(sound))
+        play(str(sound), backend)
     except CaptureError as exc:
         click.echo(f"meetcheck: loudspeaker test: {exc}", err=True)
         listener.join(TEST_S + MAX_DELAY_S + 15)
@@ -80,6 +83,7 @@ def guided_recording(
     out_dir: Path | None = None,
     playback: bool = False,
     echo_test: bool = True,
+    backend: str = "auto",
 ) -> Participant:
     """Record the speaker reading, then silent, from ``participant.mic``; the participant
     with ``audio`` set to the recording. On failure the participant is returned unchanged
@@ -89,12 +93,13 @@ def guided_recording(
     from meetcheck.media.capture import CaptureError, find_source, list_sources, record
 
     try:
-        source = find_source(participant.mic or "default", list_sources())
+        source = find_source(participant.mic or "default", list_sources(backend))
     except CaptureError as exc:
         click.echo(f"meetcheck: microphone: {exc}", err=True)
         return participant
     tty = sys.stderr.isatty()
-    click.echo(f"Microphone: {source.description or source.name} ({source.kind()})", err=True)
+    click.echo(f"Microphone: {source.description or source.name} ({source.kind()}), "
+               f"recorded by {source.recorded_by()}", err=True)  # fmt: skip
     click.echo(f"Read this aloud, at your normal pace, for {READ_S:.0f} seconds:", err=True)
     click.echo(f"\n    {PASSAGE}\n", err=True)
 
@@ -125,7 +130,7 @@ def guided_recording(
 
         from meetcheck.media.echo import echo_result_path
 
-        result = _echo_test(source, out_dir)
+        result = _echo_test(source, out_dir, backend)
         if result is not None:
             echo_result_path(path).write_text(json.dumps(result), encoding="utf-8")
     if playback:
@@ -133,7 +138,7 @@ def guided_recording(
 
         click.echo("Playing your recording back: this is how you sound...", err=True)
         try:
-            play(str(path))
+            play(str(path), backend)
         except CaptureError as exc:
             click.echo(f"meetcheck: playback: {exc}", err=True)
     return replace(participant, audio=str(path))
@@ -157,14 +162,24 @@ def mic() -> None:
     """Microphones the sound server knows."""
 
 
+BACKEND_OPTION = dict(
+    type=click.Choice(BACKENDS),
+    default="auto",
+    show_default=True,
+    help="What records the microphone: PortAudio (sounddevice: Windows, macOS, Linux) or "
+    "PulseAudio/PipeWire's parec; auto takes PortAudio when it is installed.",
+)
+
+
 @mic.command("list")
-def mic_list() -> None:
+@click.option("--capture-backend", **BACKEND_OPTION)
+def mic_list(capture_backend: str) -> None:
     """List capture devices with their bus and form factor."""
     from meetcheck.media.capture import CaptureError, list_sources
     from meetcheck.readable import visible
 
     try:
-        sources = list_sources()
+        sources = list_sources(capture_backend)
     except CaptureError as exc:
         click.echo(f"meetcheck: error: {exc}", err=True)
         sys.exit(1)
@@ -178,6 +193,8 @@ def mic_list() -> None:
                 f"bus {s.bus}" if s.bus else "",
                 f"form factor {s.form_factor}" if s.form_factor else "",
                 f"{s.sample_rate} Hz, {s.channels} ch" if s.sample_rate else "",
+                f"also named {', '.join(map(visible, s.aliases))}" if s.aliases else "",
+                f"recorded by {s.recorded_by()}",
             )
             if p
         )
@@ -191,6 +208,7 @@ def meetcheck_register_commands(cli: click.Group) -> None:
 
 @hookimpl
 def meetcheck_add_options(add) -> None:  # noqa: ANN001 -- the hook's add(...)
+    add("--capture-backend", **BACKEND_OPTION)
     add(
         "--playback",
         is_flag=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
-from meetcheck.checks.audio._recording import IMPORTS, db, level, recording
+from meetcheck.checks.audio._recording import IMPORTS, backend, db, level, recording
 from meetcheck.context import CheckContext
 
 # Device or file names that say "hands-free headset": Bluetooth HFP/HSP, the narrowband mode.
@@ -25,12 +25,12 @@ def hands_free_hint(name: str) -> str:
     return f"the name '{name}' says {m.group(0)}" if m else ""
 
 
-def _device_hint(device: str) -> str:
+def _device_hint(device: str, backend: str) -> str:
     """What the sound server says about the device: Bluetooth, or a built-in microphone."""
     from meetcheck.media.capture import CaptureError, find_source, list_sources
 
     try:
-        source = find_source(device, list_sources())
+        source = find_source(device, list_sources(backend))
     except CaptureError:
         return ""
     if source.bus == "bluetooth" or hands_free_hint(source.name + " " + source.description):
@@ -78,7 +78,7 @@ class AudioFormat(Check):
         )
         hint = hands_free_hint(ctx.participant.mic or "")
         if ctx.participant.mic and not hint:
-            hint = await ctx.blocking(_device_hint, ctx.participant.mic)
+            hint = await ctx.blocking(_device_hint, ctx.participant.mic, backend(ctx))
         if hint and finding.status.value == "PASS":
             return Finding.warn(
                 f"{finding.message}; {hint}: RSI guidance rules out Bluetooth and built-in "
