@@ -32,8 +32,6 @@ CATALOGS = maintain.builtin_catalogs()
 #: then hold it to the same completeness as every other domain. (One entry per line, a
 #: comment between them, so branches removing different families merge cleanly.)
 NOT_YET_TRANSLATED = {
-    "audio",
-    # --
     "channels",
     # --
     "links",
