@@ -1,20 +1,21 @@
 """The network family's collector: each measurement runs once per run, however many checks
-read it (``network.stun`` and ``network.mos`` share the STUN trains; ``network.media`` and
-``network.mos`` share the echo session).
+read it (``network.stun`` and ``network.mos`` share the STUN trains; ``network.media``,
+``network.mos`` and the audio family share the echo call, :mod:`meetcheck.checks._echo_call`).
 
 Also the targets read from the meeting file, and small statistics helpers.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import statistics
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from meetcheck.checks._echo_call import echo_call, settings_of
+from meetcheck.checks._link_gate import link_gate
 from meetcheck.checks.network._catalog import N_, _
 from meetcheck.context import CheckContext
 from meetcheck.i18n import localize
@@ -154,183 +155,19 @@ def train_figures(result: Any) -> dict[str, float]:
     }
 
 
-# --- keeping latency probes and bulk transfers apart ----------------------------------
-
-
-class LinkGate:
-    """Latency measurements (STUN trains, the echo session) run beside each other, but
-    never beside a throughput test, which fills the link's queues and would add its own
-    queueing delay to every round trip measured then. Bulk transfers wait for the latency
-    measurements that have started (or start in the same moment) to finish."""
-
-    def __init__(self) -> None:
-        import asyncio
-
-        self.active = 0
-        self.idle = asyncio.Event()
-        self.idle.set()
-        self.bulk = asyncio.Lock()
-        self.probes_done = asyncio.Event()
-        self.probes_done.set()
-
-    @contextlib.asynccontextmanager
-    async def probing(self) -> AsyncIterator[None]:
-        """The STUN trains: light, but timed to the millisecond, so the echo call (whose
-        set-up and codec work compete for the processor) waits until they are done."""
-        self.probes_done.clear()
-        try:
-            async with self.measuring():
-                yield
-        finally:
-            self.probes_done.set()
-
-    async def after_probes(self) -> None:
-        import asyncio
-
-        for _tick in range(5):  # let trains started in the same tick of the runner register
-            await asyncio.sleep(0.01)
-        await self.probes_done.wait()
-
-    @contextlib.asynccontextmanager
-    async def measuring(self) -> AsyncIterator[None]:
-        async with self.bulk:  # not while a transfer is running
-            self.active += 1
-            self.idle.clear()
-        try:
-            yield
-        finally:
-            self.active -= 1
-            if self.active == 0:
-                self.idle.set()
-
-    @contextlib.asynccontextmanager
-    async def saturating(self) -> AsyncIterator[None]:
-        # Let latency checks started in the same tick of the runner register first.
-        import asyncio
-
-        for _tick in range(5):
-            await asyncio.sleep(0.01)
-        async with self.bulk:
-            await self.idle.wait()
-            yield
-
-
-async def link_gate(ctx: CheckContext) -> LinkGate:
-    async def make() -> LinkGate:
-        return LinkGate()
-
-    return await ctx.shared.once("network.link_gate", make)
-
-
-# --- the echo session -----------------------------------------------------------------
-
-
-def settings_of(ctx: CheckContext, check_id: str, defaults: dict[str, Any]) -> dict[str, Any]:
-    """Another check's options as the profile sets them (its defaults when it is not in
-    the profile), so a shared measurement runs the same whichever check starts it."""
-    out = dict(defaults)
-    if ctx.profile is not None and check_id in ctx.profile.checks:
-        out.update(ctx.profile.checks[check_id].options)
-    if ctx.check.id == check_id:
-        out.update(ctx.options)
-    return out
-
-
-@dataclass
-class EchoOutcome:
-    """The echo session's figures, or how it failed (``kind``: refused, unreachable,
-    connect, ended, error)."""
-
-    figures: Any = None  # meetcheck.webrtc.echo_probe.EchoFigures
-    kind: str = ""
-    error: str = ""
-    status: int = 0
-
-
-def rtc_ice_servers(ctx: CheckContext) -> list[Any]:
-    """The meeting's STUN/TURN servers for aiortc (never a public default)."""
-    from aiortc import RTCIceServer
-
-    out = []
-    for server in ctx.meeting.ice_servers if ctx.meeting else []:
-        urls = [u for u in server.urls if not u.startswith("stuns:")]  # aioice has no STUNS
-        if urls:
-            out.append(
-                RTCIceServer(
-                    urls=urls,
-                    username=server.username or None,
-                    credential=server.credential or None,
-                )
-            )
-    return out
-
-
-def _run_on_own_loop(fn: Any, *args: Any) -> Any:
-    """Run coroutine function ``fn(*args)`` to completion on a fresh loop (in a thread)."""
-    import asyncio
-
-    return asyncio.run(fn(*args))
-
-
-async def echo_session(ctx: CheckContext, defaults: dict[str, Any]) -> EchoOutcome:
-    """One measured echo call per run (``network.media`` and ``network.mos`` share it)."""
-    opts = settings_of(ctx, "network.media", defaults)
-
-    async def measure() -> EchoOutcome:
-        import aiohttp
-
-        from meetcheck.webrtc.client import EndpointError
-        from meetcheck.webrtc.echo_probe import measure_echo
-
-        meeting = ctx.meeting
-        assert meeting is not None
-        gate = await link_gate(ctx)
-        await gate.after_probes()
-        async with gate.measuring():
-            try:
-                # On its own event loop in a worker thread: aiortc does its DTLS handshake,
-                # certificate and Opus work on the loop, tens of milliseconds at a time,
-                # which would make every other timing check wake late.
-                figures = await ctx.blocking(
-                    _run_on_own_loop,
-                    measure_echo,
-                    meeting.echo_url,
-                    meeting.echo_token,
-                    opts["seconds"],
-                    opts["interval_ms"] / 1000,
-                    opts["wait_ms"] / 1000,
-                    rtc_ice_servers(ctx) if opts["use_ice_servers"] else [],
-                    opts["relay_only"],
-                    opts["connect_timeout_s"],
-                )
-            except EndpointError as exc:
-                return EchoOutcome(kind="refused", error=str(exc), status=exc.status)
-            except aiohttp.ClientError as exc:
-                return EchoOutcome(kind="unreachable", error=f"{type(exc).__name__}: {exc}")
-            except TimeoutError:
-                return EchoOutcome(
-                    kind="connect",
-                    error=_("the call did not connect within {seconds} s").format(
-                        seconds=f"{opts['connect_timeout_s']:g}"
-                    ),
-                )
-            except ConnectionError as exc:
-                return EchoOutcome(kind="ended", error=str(exc))
-        return EchoOutcome(figures=figures)
-
-    return await ctx.shared.once("network.media.session", measure)
+# --- the path figures -----------------------------------------------------------------
 
 
 async def path_figures(
-    ctx: CheckContext, media_defaults: dict[str, Any], stun_defaults: dict[str, Any]
+    ctx: CheckContext, stun_defaults: dict[str, Any]
 ) -> tuple[float, float, float, str] | None:
     """(RTT ms, jitter ms, loss %, where from) for the E-model: the echo call when the
     meeting has one, else the first STUN train with answers. The defaults are those of
-    network.media and network.stun, used when the profile does not set them."""
+    network.stun, used when the profile does not set them."""
     if ctx.meeting is None:
         return None
     if ctx.meeting.echo_url:
-        out = await echo_session(ctx, media_defaults)
+        out = await echo_call(ctx)
         f = out.figures
         if f is not None and f.answered:
             loss = max(f.up_loss_pct, f.down_loss_pct)

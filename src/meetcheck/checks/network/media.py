@@ -11,14 +11,9 @@ give jitter in RTP clock units, converted here to milliseconds (see
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks._echo_call import CALL_OPTIONS, echo_call
 from meetcheck.checks.network._catalog import N_, _, ngettext
-from meetcheck.checks.network._measure import (
-    SERVER_FIX,
-    UDP_FIX,
-    echo_session,
-    missing,
-    semicolons,
-)
+from meetcheck.checks.network._measure import SERVER_FIX, UDP_FIX, missing, semicolons
 from meetcheck.context import CheckContext
 from meetcheck.i18n import localize
 
@@ -53,18 +48,7 @@ class MediaPath(Check):
         "bitrate_kbps": Metric("kbit/s", higher_is_worse=False, description=N_("audio sent")),
     }
     options = {
-        "seconds": Option(float, 3.0, "how long to measure the call", min=1, max=60),
-        "interval_ms": Option(float, 20.0, "time between probes", min=5, max=200),
-        "wait_ms": Option(
-            float, 1000.0, "how long answers count after the last probe", min=100, max=5000
-        ),  # fmt: skip
-        "connect_timeout_s": Option(
-            float, 8.0, "time allowed to set up the call", min=1, max=60
-        ),  # fmt: skip
-        "use_ice_servers": Option(
-            bool, True, "gather candidates from the meeting's STUN/TURN servers"
-        ),  # fmt: skip
-        "relay_only": Option(bool, False, "use only TURN relay candidates"),
+        **CALL_OPTIONS,  # the shared echo call's (the audio family's after-codec audio too)
         "warn_candidates": Option(
             list,
             ["relay/tcp"],
@@ -78,7 +62,7 @@ class MediaPath(Check):
         meeting = ctx.require_meeting()
         if not meeting.echo_url:
             return missing(ctx, N_("[echo] endpoint"))
-        out = await echo_session(ctx, ctx.options)
+        out = await echo_call(ctx)
         if out.figures is None:
             facts = {"failure": out.kind, "status": out.status}
             return [

@@ -126,10 +126,9 @@ class MeanOpinionScore(Check):
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         from meetcheck.checks.network._measure import path_figures
-        from meetcheck.checks.network.media import MediaPath
         from meetcheck.checks.network.stun import StunProbe
 
-        figures = await path_figures(ctx, MediaPath.option_defaults(), StunProbe.option_defaults())
+        figures = await path_figures(ctx, StunProbe.option_defaults())
         if figures is None:
             ctx.skip(
                 _(

@@ -10,8 +10,9 @@ trips.
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks._link_gate import link_gate
 from meetcheck.checks.network._catalog import N_, _
-from meetcheck.checks.network._measure import SERVER_FIX, link_gate, missing
+from meetcheck.checks.network._measure import SERVER_FIX, missing
 from meetcheck.context import CheckContext
 from meetcheck.i18n import localize
 
