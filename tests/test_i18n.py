@@ -396,15 +396,3 @@ def test_plugins_lists_catalogs_and_translated_text_pickles() -> None:
         assert again == text and again.to_dict() == text.to_dict()
         assert again.localized() == "логических процессоров: 8"
 
-
-def test_the_microphone_prompt_names_the_device_kind_in_the_language() -> None:
-    from meetcheck.commands.mic import kind_text
-    from meetcheck.media.capture import Source
-
-    usb = Source("alsa_input.usb", "RODE NT-USB", bus="usb", form_factor="headset")
-    builtin = Source("alsa_input.pci", "Built-in Audio", bus="pci")
-    assert kind_text(usb) == "USB headset" and kind_text(builtin) == "built-in microphone"
-    with use_language("fr"):
-        assert kind_text(usb) == "casque avec micro USB"
-    with use_language("zh"):
-        assert kind_text(builtin) == "内置麦克风"

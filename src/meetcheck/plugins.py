@@ -44,6 +44,7 @@ BUILTIN_PLUGINS = (
     "meetcheck.report.html",
     "meetcheck.report.junit",
     "meetcheck.report.progress",
+    "meetcheck.commands.batch",
     "meetcheck.commands.check",
     "meetcheck.commands.demo",
     "meetcheck.commands.mic",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import datetime as dt
 import fnmatch
 import importlib
@@ -175,8 +174,8 @@ def _import_all(modules: Iterable[str]) -> None:
 
 async def preload(checks: Iterable[type[Check]]) -> None:
     """Import what the checks declare, in a thread, before the first check starts."""
-    modules = sorted({m for c in checks for m in c.imports})
-    if modules:
+    modules = sorted({m for c in checks for m in c.imports} - set(sys.modules))
+    if modules:  # none left after the first run: no thread hop per participant in a batch
         await asyncio.get_running_loop().run_in_executor(None, _import_all, modules)
 
 
@@ -322,7 +321,7 @@ class Runner:
             raise
         self.results[check.id] = result
         # A copy: a hook that changes it cannot make the report disagree with its verdict.
-        self.plugins.call("meetcheck_check_finished", run=self.info, result=copy.deepcopy(result))
+        self.plugins.call("meetcheck_check_finished", run=self.info, result=result.copy())
         return result
 
     def _interrupt(self) -> None:
@@ -330,11 +329,13 @@ class Runner:
         for task in self._tasks.values():
             task.cancel()
 
-    async def run(self) -> Report:
+    async def run(self, *, handle_signals: bool = True) -> Report:
+        """Run every check; ``handle_signals=False`` leaves SIGINT/SIGTERM to a caller that
+        runs many participants on one loop (``meetcheck batch``) and cancels them itself."""
         self.plugins.call("meetcheck_run_started", run=self.info)
         loop = asyncio.get_running_loop()
         handled = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM) if handle_signals else ():
             try:
                 loop.add_signal_handler(sig, self._interrupt)
                 handled.append(sig)

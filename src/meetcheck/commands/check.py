@@ -105,6 +105,7 @@ def check_and_report(
                     participant,
                     playback=bool(given.get("playback")),
                     echo_test=bool(given.get("echo_test", True)),
+                    backend=str(given.get("capture_backend") or "auto"),
                 )
             targets = plan_outputs(formats, outputs, plugins.reporters())
             render_options = report_options(report_option, plugins.reporters())
