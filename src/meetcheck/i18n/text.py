@@ -52,7 +52,7 @@ def fill(template: str, values: Mapping[str, Any]) -> str:
         rendered = template.format(**{k: _Isolated(v) for k, v in values.items()})
     else:
         rendered = template.format(**values)
-    if any(v == "" or v is None for v in values.values()):
+    if any(v is None or (isinstance(v, str) and not v) for v in values.values()):
         return _tidy(rendered)
     return rendered
 
