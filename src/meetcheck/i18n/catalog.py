@@ -10,6 +10,7 @@ of a language, so choosing English costs nothing and ``meetcheck --help`` reads 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +46,9 @@ class Catalog:
     @classmethod
     def beside(cls, module_file: str, domain: str) -> Catalog:
         """The catalog in the ``locale/`` folder next to ``module_file`` (pass ``__file__``)."""
-        return cls(domain, Path(module_file).resolve().parent / "locale")
+        # abspath, not resolve(): no file-system calls while `meetcheck --help` imports
+        # every family
+        return cls(domain, Path(os.path.abspath(module_file)).parent / "locale")
 
     def __repr__(self) -> str:
         return f"Catalog({self.domain!r}, {str(self.directory)!r})"
