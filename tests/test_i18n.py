@@ -396,3 +396,12 @@ def test_plugins_lists_catalogs_and_translated_text_pickles() -> None:
         assert again == text and again.to_dict() == text.to_dict()
         assert again.localized() == "логических процессоров: 8"
 
+
+
+def test_the_locale_chooses_the_language_of_a_run(monkeypatch) -> None:
+    """No --lang: LC_ALL, LC_MESSAGES, LANG decide, as for any program on the machine."""
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    result = invoke("check", "-q", "--only", "system.os")
+    assert "Sistema operativo y tipo de dispositivo" in result.output
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")  # the first one set decides: not ours, English
+    assert "Operating system and device type" in invoke("check", "-q", "--only", "system.os").output

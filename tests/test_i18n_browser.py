@@ -77,7 +77,7 @@ def rendered(tmp_path_factory):
     """One real run (a NOT READY report in English), then `report render --lang` into the
     six languages, HTML and text."""
     root = tmp_path_factory.mktemp("i18n-browser")
-    result, data = run_json(root, "--only", "x", "--only", "y", "--only", "system")
+    result, data = run_json(root, "--only", "x", "--only", "y", "--only", "system", "--lang", "en")
     assert data["verdict"] == "NOT READY", result.output
     source = root / "report.json"
     pages = {}
