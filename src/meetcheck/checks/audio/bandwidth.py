@@ -14,6 +14,7 @@ from meetcheck.checks.audio._recording import (
     IMPORTS,
     after_codec,
     needs_speech,
+    platform_fix,
     recording,
     with_chart,
 )
@@ -40,6 +41,11 @@ class Bandwidth(Check):
             "Hz", higher_is_worse=False, description="highest frequency of the speech"
         ),
         "low_hz": Metric("Hz", higher_is_worse=True, description="lowest frequency reached"),
+        "bandwidth_after_codec_hz": Metric(
+            "Hz",
+            higher_is_worse=False,
+            description="highest frequency of the speech back from the echo call",
+        ),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")
 
@@ -79,14 +85,17 @@ class Bandwidth(Check):
         if isinstance(carried, str):
             out.append(Finding.passed(f"not measured as the platform carries it: {carried}"))
         elif carried is not None and carried.has_speech:
+            words = _BAND_WORDS.get(carried.band, carried.band)
             out.append(
-                Finding.passed(
-                    f"as the platform carries it (through the meeting's echo endpoint): "
-                    f"{round(carried.bandwidth_hz)} Hz, {_BAND_WORDS.get(carried.band, '')}",
-                    facts=[
-                        Measurement("bandwidth_after_codec_hz", round(carried.bandwidth_hz), "Hz"),
-                        Measurement("band_after_codec", carried.band),
-                    ],
+                ctx.judge(
+                    "bandwidth_after_codec_hz",
+                    round(carried.bandwidth_hz),
+                    ok="as the platform carries it (through the meeting's echo endpoint): "
+                    f"speech reaches {{value}} {{unit}}: {words}",
+                    bad="as the platform carries it (through the meeting's echo endpoint): "
+                    f"speech reaches only {{value}} {{unit}}: {words}, short of {{limit}} {{unit}}",
+                    fix=platform_fix(top.status.value, "narrower"),
+                    extra=[Measurement("band_after_codec", carried.band)],
                 )
             )
         return out
