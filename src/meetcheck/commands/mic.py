@@ -34,11 +34,6 @@ PASSAGE = (
 )
 
 
-def _meter(level: float, width: int = 30) -> str:
-    filled = 0 if level == float("-inf") else max(0, min(width, int((level + 60) / 60 * width)))
-    return "[" + "#" * filled + " " * (width - filled) + f"] {max(level, -99):5.1f} dBFS"
-
-
 def _echo_test(source, out_dir: Path, backend: str) -> dict | None:  # noqa: ANN001 -- a Source
     """Play a test sound through the default output while recording; what came back."""
     import threading
@@ -90,6 +85,7 @@ def guided_recording(
     (the audio checks then report why) and the reason is printed."""
     import numpy as np
 
+    from meetcheck.levelmeter import LevelMeter
     from meetcheck.media.capture import CaptureError, find_source, list_sources, record
 
     try:
@@ -97,28 +93,24 @@ def guided_recording(
     except CaptureError as exc:
         click.echo(f"meetcheck: microphone: {exc}", err=True)
         return participant
-    tty = sys.stderr.isatty()
     click.echo(f"Microphone: {source.description or source.name} ({source.kind()}), "
                f"recorded by {source.recorded_by()}", err=True)  # fmt: skip
     click.echo(f"Read this aloud, at your normal pace, for {READ_S:.0f} seconds:", err=True)
     click.echo(f"\n    {PASSAGE}\n", err=True)
 
-    def show(level: float) -> None:
-        if tty:
-            click.echo("\r  " + _meter(level), nl=False, err=True)
-
+    meter = LevelMeter(click.get_text_stream("stderr"))
     chunks = []
     try:
-        chunks += list(record(source, READ_S, on_level=show))
-        if tty:
-            click.echo("", err=True)
+        chunks += list(record(source, READ_S, on_level=meter.show))
+        meter.end()
         click.echo(f"Now stay silent for {SILENT_S:.0f} seconds (the room's noise)...", err=True)
-        chunks += list(record(source, SILENT_S, on_level=show))
-        if tty:
-            click.echo("", err=True)
+        chunks += list(record(source, SILENT_S, on_level=meter.show))
     except CaptureError as exc:
-        click.echo(f"\nmeetcheck: microphone: {exc}", err=True)
+        meter.end()
+        click.echo(f"meetcheck: microphone: {exc}", err=True)
         return participant
+    finally:
+        meter.end()  # also when interrupted: what follows starts on a clean line
     pcm = np.concatenate(chunks, axis=1)
     if out_dir is None:
         out_dir = Path(tempfile.mkdtemp(prefix="meetcheck-mic-"))
