@@ -5,13 +5,13 @@ channel of the meeting file at once over WHEP; the checks judge it.
 """
 
 from meetcheck.check import register_checks
-from meetcheck.checks.channels.audio import ChannelsAudio
-from meetcheck.checks.channels.delay import ChannelsDelay
-from meetcheck.checks.channels.health import ChannelsHealth
-from meetcheck.checks.channels.identity import ChannelsIdentity
-from meetcheck.checks.channels.offered import ChannelsOffered
-from meetcheck.checks.channels.receive import ChannelsReceive
 
+# Imported when the checks are collected, not when meetcheck starts (meetcheck --help).
 meetcheck_register_checks = register_checks(
-    ChannelsOffered, ChannelsReceive, ChannelsAudio, ChannelsIdentity, ChannelsDelay, ChannelsHealth
+    "meetcheck.checks.channels.offered:ChannelsOffered",
+    "meetcheck.checks.channels.receive:ChannelsReceive",
+    "meetcheck.checks.channels.audio:ChannelsAudio",
+    "meetcheck.checks.channels.identity:ChannelsIdentity",
+    "meetcheck.checks.channels.delay:ChannelsDelay",
+    "meetcheck.checks.channels.health:ChannelsHealth",
 )

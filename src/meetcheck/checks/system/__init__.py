@@ -1,9 +1,11 @@
 """System checks: the computer a delegate will speak from."""
 
 from meetcheck.check import register_checks
-from meetcheck.checks.system.clock import ClockOffset
-from meetcheck.checks.system.cpu import Processor
-from meetcheck.checks.system.device import OperatingSystem
-from meetcheck.checks.system.schedule import Schedule
 
-meetcheck_register_checks = register_checks(OperatingSystem, Processor, ClockOffset, Schedule)
+# Imported when the checks are collected, not when meetcheck starts (meetcheck --help).
+meetcheck_register_checks = register_checks(
+    "meetcheck.checks.system.device:OperatingSystem",
+    "meetcheck.checks.system.cpu:Processor",
+    "meetcheck.checks.system.clock:ClockOffset",
+    "meetcheck.checks.system.schedule:Schedule",
+)
