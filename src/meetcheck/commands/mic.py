@@ -87,6 +87,7 @@ def guided_recording(
 
     from meetcheck.levelmeter import LevelMeter
     from meetcheck.media.capture import CaptureError, find_source, list_sources, record
+    from meetcheck.media.device import write_device_note
 
     try:
         source = find_source(participant.mic or "default", list_sources(backend))
@@ -117,6 +118,7 @@ def guided_recording(
         atexit.register(shutil.rmtree, out_dir, True)
     path = out_dir / "microphone.wav"
     _write_wav(path, pcm, source.sample_rate or 48000)
+    write_device_note(path, source)
     if echo_test:
         import json
 
