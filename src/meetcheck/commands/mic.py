@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.option import language_option
 
 # the choices, without importing the capture module (numpy) to show --help
 BACKENDS = ("auto", "portaudio", "pulse")
@@ -28,10 +29,8 @@ if TYPE_CHECKING:
 
 READ_S = 8.0
 SILENT_S = 2.0
-PASSAGE = (
-    "Madam President, distinguished delegates: my delegation thanks the Secretariat for "
-    "the preparation of this meeting, and supports the draft decision before us."
-)
+# The passage and the prompts are in the audio family's catalog (translated):
+# meetcheck.checks.audio.guide
 
 
 def _echo_test(source, out_dir: Path, backend: str) -> dict | None:  # noqa: ANN001 -- a Source
@@ -40,6 +39,7 @@ def _echo_test(source, out_dir: Path, backend: str) -> dict | None:  # noqa: ANN
 
     import numpy as np
 
+    from meetcheck.checks.audio import guide
     from meetcheck.media.capture import CaptureError, play, record
     from meetcheck.media.echo import MAX_DELAY_S, TEST_S, find_echo, test_signal
 
@@ -56,18 +56,19 @@ def _echo_test(source, out_dir: Path, backend: str) -> dict | None:  # noqa: ANN
         except CaptureError as exc:
             failed.append(str(exc))
 
-    click.echo("Now a short test sound through your loudspeakers (about 4 s)...", err=True)
+    click.echo(guide.test_sound(), err=True)
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
     try:
         play(str(sound), backend)
     except CaptureError as exc:
-        click.echo(f"meetcheck: loudspeaker test: {exc}", err=True)
+        click.echo(f"meetcheck: {guide.loudspeaker_problem(str(exc))}", err=True)
         listener.join(TEST_S + MAX_DELAY_S + 15)
         return None
     listener.join(TEST_S + MAX_DELAY_S + 15)
     if failed or not heard:
-        click.echo(f"meetcheck: loudspeaker test: {failed[0] if failed else 'no audio'}", err=True)
+        why = failed[0] if failed else None
+        click.echo(f"meetcheck: {guide.loudspeaker_problem(why)}", err=True)
         return None
     mono = np.concatenate(heard, axis=1).mean(axis=0)
     return find_echo(mono, reference, rate).to_dict()
@@ -85,6 +86,7 @@ def guided_recording(
     (the audio checks then report why) and the reason is printed."""
     import numpy as np
 
+    from meetcheck.checks.audio import guide
     from meetcheck.levelmeter import LevelMeter
     from meetcheck.media.capture import CaptureError, find_source, list_sources, record
     from meetcheck.media.device import write_device_note
@@ -92,23 +94,22 @@ def guided_recording(
     try:
         source = find_source(participant.mic or "default", list_sources(backend))
     except CaptureError as exc:
-        click.echo(f"meetcheck: microphone: {exc}", err=True)
+        click.echo(f"meetcheck: {guide.microphone_problem(str(exc))}", err=True)
         return participant
-    click.echo(f"Microphone: {source.description or source.name} ({source.kind()}), "
-               f"recorded by {source.recorded_by()}", err=True)  # fmt: skip
-    click.echo(f"Read this aloud, at your normal pace, for {READ_S:.0f} seconds:", err=True)
-    click.echo(f"\n    {PASSAGE}\n", err=True)
+    click.echo(guide.microphone(source), err=True)
+    click.echo(guide.read_aloud(READ_S), err=True)
+    click.echo(f"\n    {guide.passage()}\n", err=True)
 
     meter = LevelMeter(click.get_text_stream("stderr"))
     chunks = []
     try:
         chunks += list(record(source, READ_S, on_level=meter.show))
         meter.end()
-        click.echo(f"Now stay silent for {SILENT_S:.0f} seconds (the room's noise)...", err=True)
+        click.echo(guide.stay_silent(SILENT_S), err=True)
         chunks += list(record(source, SILENT_S, on_level=meter.show))
     except CaptureError as exc:
         meter.end()
-        click.echo(f"meetcheck: microphone: {exc}", err=True)
+        click.echo(f"meetcheck: {guide.microphone_problem(str(exc))}", err=True)
         return participant
     finally:
         meter.end()  # also when interrupted: what follows starts on a clean line
@@ -130,11 +131,11 @@ def guided_recording(
     if playback:
         from meetcheck.media.capture import play
 
-        click.echo("Playing your recording back: this is how you sound...", err=True)
+        click.echo(guide.playing_back(), err=True)
         try:
             play(str(path), backend)
         except CaptureError as exc:
-            click.echo(f"meetcheck: playback: {exc}", err=True)
+            click.echo(f"meetcheck: {guide.playback_problem(str(exc))}", err=True)
     return replace(participant, audio=str(path))
 
 
@@ -167,8 +168,10 @@ BACKEND_OPTION = dict(
 
 @mic.command("list")
 @click.option("--capture-backend", **BACKEND_OPTION)
-def mic_list(capture_backend: str) -> None:
+@language_option
+def mic_list(capture_backend: str, lang: str) -> None:
     """List capture devices with their bus and form factor."""
+    from meetcheck.checks.audio import guide
     from meetcheck.media.capture import CaptureError, list_sources
     from meetcheck.readable import visible
 
@@ -178,20 +181,9 @@ def mic_list(capture_backend: str) -> None:
         click.echo(f"meetcheck: error: {exc}", err=True)
         sys.exit(1)
     if not sources:
-        click.echo("no capture devices")
+        click.echo(guide.no_devices())
     for s in sources:
-        details = ", ".join(
-            p
-            for p in (
-                s.kind(),
-                f"bus {s.bus}" if s.bus else "",
-                f"form factor {s.form_factor}" if s.form_factor else "",
-                f"{s.sample_rate} Hz, {s.channels} ch" if s.sample_rate else "",
-                f"also named {', '.join(map(visible, s.aliases))}" if s.aliases else "",
-                f"recorded by {s.recorded_by()}",
-            )
-            if p
-        )
+        details = guide.details(s, ", ".join(map(visible, s.aliases)))
         click.echo(f"{visible(s.name)}: {visible(s.description)} ({details})")
 
 

@@ -10,6 +10,8 @@ import math
 from typing import TYPE_CHECKING
 
 from meetcheck.check import Finding
+from meetcheck.checks.audio._catalog import N_, _
+from meetcheck.i18n import localize
 
 if TYPE_CHECKING:
     from meetcheck.context import CheckContext
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 IMPORTS = ("numpy", "av")
 KEY = "audio.recording"
 
-NO_INPUT = "needs your microphone (--mic [DEVICE]) or a recording of it (--audio FILE)"
+NO_INPUT = N_("needs your microphone (--mic [DEVICE]) or a recording of it (--audio FILE)")
 
 
 class Unreadable(Exception):
@@ -47,7 +49,7 @@ def _mic_problem(ctx: CheckContext) -> str:
         source = find_source(ctx.participant.mic or "default", list_sources(backend(ctx)))
     except CaptureError as exc:
         return str(exc)
-    return f"{source.name} did not deliver audio"
+    return _("{device} did not deliver audio").format(device=source.name)
 
 
 async def recording(ctx: CheckContext) -> AudioAnalysis | Finding:
@@ -60,25 +62,30 @@ async def recording(ctx: CheckContext) -> AudioAnalysis | Finding:
         # the guided recording before the run failed (meetcheck check --mic printed why)
         why = await ctx.shared.once(KEY + ".mic", lambda: ctx.blocking(_mic_problem, ctx))
         return Finding.fail(
-            f"no recording from the microphone: {why}",
-            fix="Connect a USB microphone or headset, allow this program to use it, check "
-            "the name with 'meetcheck mic list', and run the check again.",
+            _("no recording from the microphone: {reason}").format(reason=why),
+            fix=_(
+                "Connect a USB microphone or headset, allow this program to use it, check "
+                "the name with 'meetcheck mic list', and run the check again."
+            ),
         )
     if not path:
-        ctx.skip(NO_INPUT)
+        ctx.skip(localize(NO_INPUT))
     result = await ctx.shared.once(KEY, lambda: ctx.blocking(_analyse, path))
     if isinstance(result, Unreadable):
         return Finding.fail(
-            f"could not read the recording {path}: {result}",
-            fix="Record yourself again and save the file as WAV or FLAC.",
+            _("could not read the recording {path}: {error}").format(path=path, error=str(result)),
+            fix=_("Record yourself again and save the file as WAV or FLAC."),
         )
     return result
 
 
 def needs_speech(ctx: CheckContext, rec: AudioAnalysis, what: str) -> None:
-    """Skip a check that judges speech when the recording has none (audio.speech fails)."""
+    """Skip a check that judges speech when the recording has none (audio.speech fails);
+    ``what`` is a translated noun phrase (``_("dropouts")``)."""
     if not rec.has_speech:
-        ctx.skip(f"no speech in the recording to measure {what} on (see audio.speech)")
+        # Translators: {what} is what the check measures, e.g. "the frequency range"
+        reason = _("no speech in the recording to measure {what} on (see audio.speech)")
+        ctx.skip(reason.format(what=what))
 
 
 def level(value: float) -> float:
@@ -105,15 +112,19 @@ def with_chart(finding: Finding, rec: AudioAnalysis, *names: str) -> Finding:
     return finding
 
 
-def platform_fix(microphone_status: str, worse: str) -> str:
+def platform_fix(microphone_status: str, quieter: bool) -> str:
     """What to do when the sound as the platform carries it falls short: the microphone's
     own finding comes first when it fell short too; otherwise the platform made it so."""
     if microphone_status != "PASS":
-        return (
-            "Fix the microphone first (see above): the platform carries what it receives."
+        return _("Fix the microphone first (see above): the platform carries what it receives.")
+    if quieter:
+        return _(
+            "Your microphone is fine, but the platform makes your voice quieter: tell the "
+            "meeting secretariat, and check that the meeting is not set to a low-quality or "
+            "'bandwidth saving' audio mode."
         )
-    return (
-        f"Your microphone is fine, but the platform makes your voice {worse}: tell the "
+    return _(
+        "Your microphone is fine, but the platform makes your voice narrower: tell the "
         "meeting secretariat, and check that the meeting is not set to a low-quality or "
         "'bandwidth saving' audio mode."
     )
@@ -142,12 +153,12 @@ async def after_codec(ctx: CheckContext) -> AudioAnalysis | str | None:
         return None
     call = await echo_call(ctx)
     if call.figures is None:
-        return f"the call to the echo endpoint failed ({call.error})"
+        return _("the call to the echo endpoint failed ({error})").format(error=call.error)
     if call.audio_note:
         return call.audio_note
     heard = call.figures.heard
     if heard is None or not heard.size:
-        return "no audio came back from the echo endpoint"
+        return _("no audio came back from the echo endpoint")
 
     async def analyse() -> AudioAnalysis:
         from meetcheck.media.frames import SAMPLE_RATE

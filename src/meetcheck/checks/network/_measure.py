@@ -7,25 +7,36 @@ Also the targets read from the meeting file, and small statistics helpers.
 
 from __future__ import annotations
 
+import functools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from meetcheck.checks._echo_call import echo_call, settings_of
 from meetcheck.checks._link_gate import link_gate
+from meetcheck.checks.network._catalog import N_, _
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 from meetcheck.webrtc.iceurl import IceUrl, IceUrlError, parse_ice_url
 
-UDP_FIX = (
+UDP_FIX = N_(
     "Ask your IT department to allow outgoing UDP to the meeting's servers (port 3478 and "
     "443), or connect from another network (not a guest or hotel Wi-Fi)."
 )
-SERVER_FIX = (
+SERVER_FIX = N_(
     "This is not a problem with your connection: tell the meeting secretariat that its "
     "server does not answer, and try again later."
 )
+
+
+def semicolons(parts: Iterable[str]) -> str:
+    """``a; b; c`` as one translatable text (a Chinese report joins with ``；``)."""
+    return functools.reduce(
+        lambda message, note: _("{message}; {note}").format(message=message, note=note),
+        parts,
+    )
 
 
 # --- statistics -----------------------------------------------------------------------
@@ -64,7 +75,7 @@ def ice_urls(ctx: CheckContext) -> tuple[list[tuple[IceUrl, Any]], list[str]]:
 def stun_targets(ctx: CheckContext) -> list[IceUrl]:
     """UDP STUN/TURN servers, one per host and port (a TURN server answers Binding too)."""
     seen: dict[tuple[str, int], IceUrl] = {}
-    for url, _ in ice_urls(ctx)[0]:
+    for url, _server in ice_urls(ctx)[0]:
         if url.transport == "udp":
             seen.setdefault((url.host, url.port), url)
     return list(seen.values())
@@ -74,7 +85,7 @@ def tcp_ports_of(ctx: CheckContext, host: str, port: int) -> list[int]:
     """TCP ports the meeting says ``host`` listens on: the STUN port itself (STUN over
     TCP), TURN over TCP/TLS, the platform's web port, and 443."""
     ports = [port]
-    for url, _ in ice_urls(ctx)[0]:
+    for url, _server in ice_urls(ctx)[0]:
         if url.host == host and url.transport in ("tcp", "tls"):
             ports.append(url.port)
     platform = urlsplit(ctx.meeting.platform_url) if ctx.meeting else None
@@ -122,7 +133,7 @@ async def _one(
 
     out = TrainOutcome(target)
     try:
-        addrs, _ = await resolve(target.host, target.port, timeout=wait + 1)
+        addrs, _family = await resolve(target.host, target.port, timeout=wait + 1)
         out.result = await binding_train(addrs[0], target.port, probes, interval, wait)
     except (ReachError, StunError) as exc:
         out.error = str(exc)
@@ -160,7 +171,7 @@ async def path_figures(
         f = out.figures
         if f is not None and f.answered:
             loss = max(f.up_loss_pct, f.down_loss_pct)
-            return f.rtt_ms, f.jitter_ms, loss, "the echo call (network.media)"
+            return f.rtt_ms, f.jitter_ms, loss, N_("the echo call (network.media)")
     opts = settings_of(ctx, "network.stun", stun_defaults)
     trains = await stun_trains(
         ctx, opts["probes"], opts["interval_ms"] / 1000, opts["wait_ms"] / 1000
@@ -168,22 +179,25 @@ async def path_figures(
     for t in trains:
         if t.result is not None and t.result.received:
             fig = train_figures(t.result)
-            where = f"STUN probes to {t.target.label}"
+            where = N_("STUN probes to {server}").format(server=t.target.label)
             return fig["rtt_ms"], fig["jitter_ms"], fig["loss_pct"], where
     return None
 
 
 def missing(ctx: CheckContext, what: str) -> Any:
     """The meeting file lacks what the check needs: SKIPPED with the reason, or a FAIL
-    when the profile requires the check (a required measurement cannot be left out)."""
+    when the profile requires the check (a required measurement cannot be left out).
+    ``what`` is an ``N_`` text: English in the facts, translated in the message."""
     from meetcheck.check import Finding
 
     if ctx.settings.required:
         return [
             Finding.fail(
-                f"the meeting file has no {what}, which this profile requires",
-                fix="Ask the meeting secretariat for a complete meeting file.",
-                facts={"missing": what},
+                _("the meeting file has no {what}, which this profile requires").format(
+                    what=localize(what)
+                ),
+                fix=_("Ask the meeting secretariat for a complete meeting file."),
+                facts={"missing": str(what)},
             )
         ]
-    ctx.skip(f"the meeting file has no {what}")
+    ctx.skip(_("the meeting file has no {what}").format(what=localize(what)))

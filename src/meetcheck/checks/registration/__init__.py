@@ -4,7 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 from meetcheck.check import register_checks
+from meetcheck.checks.registration._catalog import catalog
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n import register_catalogs
 
 # Imported when the checks are collected, not when meetcheck starts (meetcheck --help).
 meetcheck_register_checks = register_checks(
@@ -12,6 +14,7 @@ meetcheck_register_checks = register_checks(
     "meetcheck.checks.registration.email:RegistrationPersonal",
     "meetcheck.checks.registration.deadline:RegistrationDeadline",
 )
+meetcheck_register_catalogs = register_catalogs(catalog)
 
 
 @hookimpl
