@@ -308,6 +308,16 @@ def plugin_error_html(e: dict[str, str]) -> Any:
                stage=words.stage(e.get("stage", "")), message=e.get("message", ""))  # fmt: skip
 
 
+def as_written(text: Any, lang: str = "en") -> Any:
+    """Text shown in the language it was written in, not the page's: a profile's source
+    citation, a fact a check recorded in words. ``lang`` tells browsers, screen readers
+    and translation tools which language it is; ``translate="no"`` keeps machine
+    translation off what the profile quotes or a program reads."""
+    from markupsafe import Markup
+
+    return Markup('<span lang="{}" translate="no">{}</span>').format(lang, text)
+
+
 @cache
 def template_environment(package: str = "meetcheck.report") -> jinja2.Environment:
     """Templates of ``package`` with the report's filters and shared partials (base styles,
@@ -332,6 +342,7 @@ def template_environment(package: str = "meetcheck.report") -> jinja2.Environmen
         limits_text=limits_text,
         summary_counts=summary_counts,
         plugin_error_html=plugin_error_html,
+        as_written=as_written,
         _=_,
         ngettext=ngettext,
     )

@@ -25,7 +25,7 @@ _WORST_FIRST = ("cellular", "wifi", "wired")
 RTF_UP = 0x0001
 RTF_REJECT = 0x0200
 
-# The evidence texts are N_ texts: English in the facts, translated in the message.
+# The evidence texts are N_ texts, shown (fact and message) in the run's language.
 # Linux ARPHRD_* values (include/uapi/linux/if_arp.h) that settle the kind on their own.
 ARPHRD_KIND = {
     519: ("cellular", N_("raw-IP link (ARPHRD_RAWIP), as used by mobile broadband modems")),
@@ -235,7 +235,7 @@ class NetworkInterface(Check):
                 fix=localize(REMEDIATION["unknown"]),
                 facts={"kind": "unknown", "interface": ""},
             )
-        facts = {"kind": iface.kind, "interface": iface.name, "evidence": str(iface.evidence)}
+        facts = {"kind": iface.kind, "interface": iface.name, "evidence": localize(iface.evidence)}
         message = localize(MESSAGES[iface.kind]).format(
             interface=iface.name, evidence=localize(iface.evidence)
         )

@@ -42,7 +42,7 @@ BPL = 25.1
 PACKETISATION_MS = 10.0
 JITTER_BUFFER_FACTOR = 2.0
 
-BANDS = (  # N_ texts: English in the "band" fact, translated in the message
+BANDS = (  # N_ texts, shown (fact and message) in the run's language
     (90.0, N_("very satisfied")),
     (80.0, N_("satisfied")),
     (70.0, N_("some users dissatisfied")),
@@ -151,9 +151,9 @@ class MeanOpinionScore(Check):
         )
         extra = [
             Measurement("mos", round(est.mos, 2)),
-            Measurement("band", str(est.band)),
+            Measurement("band", localize(est.band)),
             Measurement("delay_used_ms", round(est.ta_ms, 1), "ms"),
-            Measurement("inputs", str(source)),
+            Measurement("inputs", localize(source)),
         ]
         r_finding = ctx.judge(
             "r_factor",
