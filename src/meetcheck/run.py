@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from meetcheck.profile import Profile
     from meetcheck.report.model import Report
     from meetcheck.runner import Runner
+    from meetcheck.sensors import Sensors
 
 
 def load_inputs(
@@ -43,12 +44,14 @@ def prepare(
     show_secrets: bool = False,
     cli_options: Mapping[str, Any] | None = None,
     notes: list[str] | None = None,
+    sensors: Sensors | None = None,
 ) -> Runner:
-    """A runner for the checks the profile, ``only`` and ``skip`` select."""
+    """A runner for the checks the profile, ``only`` and ``skip`` select; with
+    ``sensors`` they judge those readings instead of measuring (:mod:`meetcheck.sensors`)."""
     from meetcheck.runner import Runner, select_checks
 
     checks = select_checks(plugins.checks(), profile, only, skip, notes)
-    runner = Runner(plugins, profile, participant, meeting, checks)
+    runner = Runner(plugins, profile, participant, meeting, checks, sensors=sensors)
     runner.info.options.update(quiet=quiet, show_secrets=show_secrets)
     runner.info.cli_options.update(cli_options or {})
     return runner

@@ -30,6 +30,7 @@ from meetcheck.participant import Participant
 from meetcheck.plugins import Plugins
 from meetcheck.profile import Profile
 from meetcheck.report.model import SCHEMA_ID, SCHEMA_VERSION, CheckResult, Report, counts
+from meetcheck.sensors import Sensors
 from meetcheck.verdict import decide
 
 
@@ -48,6 +49,8 @@ class RunInfo:
     cli_options: dict[str, Any] = field(default_factory=dict)
     #: Per-run state a plugin keeps between its hooks, under the plugin's own key.
     state: dict[str, Any] = field(default_factory=dict)
+    #: Readings measured elsewhere (the browser self-test); None: the checks measure.
+    sensors: Sensors | None = None
 
 
 def _matches(check: type[Check], pattern: str) -> bool:
@@ -184,11 +187,13 @@ class Runner:
         meeting: Meeting | None,
         checks: Iterable[type[Check]],
         given: dict[str, CheckResult] | None = None,
+        sensors: Sensors | None = None,
     ) -> None:
         """``given`` stands in for the results of checks not in this run (the kit's way
-        to supply what a check under test depends on)."""
+        to supply what a check under test depends on); ``sensors`` makes the checks judge
+        readings taken elsewhere (:mod:`meetcheck.sensors`)."""
         self.plugins = plugins
-        self.info = RunInfo(profile, participant, meeting, list(checks))
+        self.info = RunInfo(profile, participant, meeting, list(checks), sensors=sensors)
         self.shared = SharedState()
         self.given = dict(given or {})
         self.results: dict[str, CheckResult] = dict(self.given)
@@ -225,6 +230,10 @@ class Runner:
     async def _run_one(self, check: type[Check]) -> CheckResult:
         if check.id in self._cyclic:
             return self._result(check, Status.ERROR, reason="its depends_on forms a cycle")
+        if self.info.sensors is not None:
+            why = self.info.sensors.why_not(check.senses)
+            if why:
+                return self._result(check, Status.SKIPPED, reason=why)
         for dep in check.depends_on:
             why = await self._dependency(check, dep)
             if why:
@@ -239,6 +248,7 @@ class Runner:
             check=check,
             profile=self.info.profile,
             cli_options=self.info.cli_options,
+            sensors=self.info.sensors,
         )
         async with self._gate.enter(check.timing):
             t0 = time.perf_counter()
@@ -371,6 +381,9 @@ class Runner:
             "results": [r.to_dict() for r in ordered],
             "environment": _environment(self.plugins),
         }
+        if self.info.sensors is not None:
+            sensors = self.info.sensors
+            data["extra"] = {"source": sensors.source, sensors.source: dict(sensors.about)}
         return Report(data)
 
 

@@ -40,8 +40,8 @@ class EchoFigures:
     loss_pct: float
     up_loss_pct: float
     down_loss_pct: float
-    burst_loss_pct: float
-    reorder_pct: float
+    burst_loss_pct: float | None  # None: not measurable (a browser's statistics)
+    reorder_pct: float | None
     bitrate_kbps: float
     candidate_type: str
     probes: int
@@ -51,6 +51,7 @@ class EchoFigures:
     audio_frames: int
     connect_ms: float
     notes: list[str] = field(default_factory=list)
+    source: str = ""  # "" measured here; else who measured it ("browser getStats()")
 
 
 def probe_figures(

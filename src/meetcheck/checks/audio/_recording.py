@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 #: What an audio check imports; the runner imports them before the checks start.
 IMPORTS = ("numpy", "av")
 KEY = "audio.recording"
+#: The sensor reading the family is judged from in a browser self-test (the recording).
+SENSES = (KEY,)
 
 NO_INPUT = "needs your microphone (--mic [DEVICE]) or a recording of it (--audio FILE)"
 
@@ -50,7 +52,7 @@ async def recording(ctx: CheckContext) -> AudioAnalysis | Finding:
 
     SKIPPED (through ``ctx.skip``) when the run has no recording at all.
     """
-    path = ctx.participant.audio
+    path = ctx.sensor(KEY) or ctx.participant.audio
     if not path and ctx.participant.mic:
         # the guided recording before the run failed (meetcheck check --mic printed why)
         why = await ctx.shared.once(KEY + ".mic", lambda: ctx.blocking(_mic_problem, ctx))
@@ -120,7 +122,8 @@ async def after_codec(ctx: CheckContext) -> AudioAnalysis | str | None:
     """
     meeting = ctx.meeting
     if meeting is None or not meeting.echo_url or not ctx.participant.audio:
-        return None
+        return None  # also in a browser self-test: its echo call is network.media's
+
     return await ctx.shared.once(KEY + ".after_codec", lambda: _through_echo(ctx))
 
 

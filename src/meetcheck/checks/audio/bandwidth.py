@@ -12,6 +12,7 @@ from __future__ import annotations
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._recording import (
     IMPORTS,
+    SENSES,
     after_codec,
     needs_speech,
     recording,
@@ -42,6 +43,7 @@ class Bandwidth(Check):
         "low_hz": Metric("Hz", higher_is_worse=True, description="lowest frequency reached"),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
         rec = await recording(ctx)

@@ -9,7 +9,7 @@ which natural pauses and noise gates never do.
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.audio._recording import IMPORTS, needs_speech, recording
+from meetcheck.checks.audio._recording import IMPORTS, SENSES, needs_speech, recording
 from meetcheck.context import CheckContext
 
 
@@ -26,6 +26,7 @@ class Dropouts(Check):
         "min_ms": Option(float, 5.0, "shortest digital silence counted, ms", min=0.5, max=200),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

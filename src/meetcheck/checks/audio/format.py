@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
-from meetcheck.checks.audio._recording import IMPORTS, db, level, recording
+from meetcheck.checks.audio._recording import IMPORTS, SENSES, db, level, recording
 from meetcheck.context import CheckContext
 
 # Device or file names that say "hands-free headset": Bluetooth HFP/HSP, the narrowband mode.
@@ -54,6 +54,7 @@ class AudioFormat(Check):
         "sample_rate_hz": Metric("Hz", higher_is_worse=False, description="sample rate"),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)
@@ -105,6 +106,7 @@ class AudioChannels(Check):
         ),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

@@ -12,6 +12,7 @@ import math
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
 from meetcheck.checks.audio._recording import (
     IMPORTS,
+    SENSES,
     after_codec,
     level,
     recording,
@@ -35,6 +36,7 @@ class Level(Check):
         "true_peak_dbtp": Metric("dBTP", higher_is_worse=True, description="BS.1770 true peak"),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")  # the echo call, with a meeting file
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
         rec = await recording(ctx)
@@ -101,6 +103,7 @@ class Clipping(Check):
         ),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

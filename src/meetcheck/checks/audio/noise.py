@@ -10,6 +10,7 @@ from __future__ import annotations
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._recording import (
     IMPORTS,
+    SENSES,
     db,
     level,
     needs_speech,
@@ -32,6 +33,7 @@ class Noise(Check):
         "snr_db": Metric("dB", higher_is_worse=False, description="speech-to-noise ratio"),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
         rec = await recording(ctx)
@@ -70,6 +72,7 @@ class Hum(Check):
     )
     metrics = {"hum_dbfs": Metric("dBFS", higher_is_worse=True, description="hum level")}
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)
@@ -100,6 +103,7 @@ class DcOffset(Check):
         "dc_offset_pct": Metric("%", higher_is_worse=True, description="mean of full scale"),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
-from meetcheck.checks.audio._recording import IMPORTS, level, recording
+from meetcheck.checks.audio._recording import IMPORTS, SENSES, level, recording
 from meetcheck.context import CheckContext
 
 
@@ -23,6 +23,7 @@ class Speech(Check):
     )
     metrics = {"speech_s": Metric("s", higher_is_worse=False, description="seconds of speech")}
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # asyncio and the meeting parser load when the checks run, no
     from meetcheck.meeting import Channel, Meeting
 
 KEY = "channels.collect"
+#: The reading a browser self-test gives instead (a Collection the browser received).
+KEY_SENSOR = "channels.receive"
+SENSES = (KEY_SENSOR,)
 # The checks import nothing heavy: aiortc, PyAV and numpy load in the listening process.
 IMPORTS: tuple[str, ...] = ()
 LISTEN_S = 4.0  # audio per channel: the identity code needs 3 s, 4 s decodes 42/42 (docs)
@@ -109,9 +112,15 @@ class Collection:
 
 
 async def collect(ctx: CheckContext) -> Collection:
-    """The run's collection (measured by the first check that asks; shared by all)."""
+    """The run's collection (measured by the first check that asks; shared by all), or
+    in a browser self-test the channels as the browser received them."""
     import asyncio
 
+    if ctx.sensors is not None:
+        given = ctx.sensor(KEY_SENSOR)
+        if given is None:
+            ctx.skip(f"the {ctx.sensors.source} did not listen to the channels")
+        return given
     meeting = ctx.require_meeting()
     if not meeting.channels and not meeting.webcast:
         ctx.skip("the meeting file lists no interpretation channels ([channels] or [webcast])")

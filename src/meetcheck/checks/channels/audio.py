@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.channels._collect import IMPORTS, ChannelData, collect
+from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, collect
 from meetcheck.checks.channels._findings import channel_facts, not_received, template, worst
 from meetcheck.context import CheckContext
 from meetcheck.readable import number
@@ -50,6 +50,7 @@ class ChannelsAudio(Check):
     }
     timing = True
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
-from meetcheck.checks.channels._collect import IMPORTS, collect
+from meetcheck.checks.channels._collect import IMPORTS, SENSES, collect
 from meetcheck.checks.channels._findings import channel_facts, not_received, template, worst
 from meetcheck.context import CheckContext
 
@@ -26,6 +26,7 @@ class ChannelsHealth(Check):
     }
     timing = True
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)

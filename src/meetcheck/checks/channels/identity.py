@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Severity
-from meetcheck.checks.channels._collect import IMPORTS, ChannelData, Collection, collect
+from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, Collection, collect
 from meetcheck.checks.channels._findings import channel_facts, not_received
 from meetcheck.context import CheckContext
 
@@ -23,6 +23,7 @@ class ChannelsIdentity(Check):
     )
     timing = True
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)

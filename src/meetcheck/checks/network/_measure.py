@@ -262,7 +262,13 @@ def _run_on_own_loop(fn: Any, *args: Any) -> Any:
 
 
 async def echo_session(ctx: CheckContext, defaults: dict[str, Any]) -> EchoOutcome:
-    """One measured echo call per run (``network.media`` and ``network.mos`` share it)."""
+    """One measured echo call per run (``network.media`` and ``network.mos`` share it);
+    in a browser self-test, the browser's own call (the ``network.media`` reading)."""
+    if ctx.sensors is not None:
+        figures = ctx.sensor("network.media")
+        if figures is None:
+            ctx.skip(f"the {ctx.sensors.source} did not measure an echo call")
+        return EchoOutcome(figures=figures)
     opts = settings_of(ctx, "network.media", defaults)
 
     async def measure() -> EchoOutcome:
@@ -314,6 +320,10 @@ async def path_figures(
     """(RTT ms, jitter ms, loss %, where from) for the E-model: the echo call when the
     meeting has one, else the first STUN train with answers. The defaults are those of
     network.media and network.stun, used when the profile does not set them."""
+    if ctx.sensors is not None:  # judge what the browser measured, never measure here
+        f = (await echo_session(ctx, media_defaults)).figures
+        loss = max(f.up_loss_pct, f.down_loss_pct)
+        return f.rtt_ms, f.jitter_ms, loss, f"the {ctx.sensors.source}'s echo call (network.media)"
     if ctx.meeting is None:
         return None
     if ctx.meeting.echo_url:

@@ -36,6 +36,7 @@ class MediaPath(Check):
     timing = True
     imports = ("aiortc", "aiohttp", "av", "numpy", "meetcheck.webrtc.echo_probe")
     remediation = FIX
+    senses = ("network.media",)  # the browser self-test's own echo call
     metrics = {
         "rtt_ms": Metric("ms", description="median round trip of the data-channel probes"),
         "jitter_ms": Metric("ms", description="RFC 3550 jitter of the audio sent, as received"),
@@ -67,9 +68,10 @@ class MediaPath(Check):
     }
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
-        meeting = ctx.require_meeting()
-        if not meeting.echo_url:
-            return missing(ctx, "[echo] endpoint")
+        if ctx.sensors is None:
+            meeting = ctx.require_meeting()
+            if not meeting.echo_url:
+                return missing(ctx, "[echo] endpoint")
         out = await echo_session(ctx, ctx.options)
         if out.figures is None:
             facts = {"failure": out.kind, "status": out.status}
@@ -98,6 +100,8 @@ class MediaPath(Check):
             Measurement("audio_frames_received", f.audio_frames),
             Measurement("connect_ms", f.connect_ms, "ms"),
         ]
+        if f.source:  # measured elsewhere: by the browser, from its getStats()
+            facts.append(Measurement("source", f.source))
         path = f"over {f.candidate_type}" + (f"; {'; '.join(f.notes)}" if f.notes else "")
         judged = [
             ("rtt_ms", "round trip", path),
@@ -107,6 +111,10 @@ class MediaPath(Check):
             ("reorder_pct", "reordered", ""),
             ("bitrate_kbps", "audio bit rate", ""),
         ]
+        unmeasured = [m for m, _, _ in judged if getattr(f, m) is None]
+        if unmeasured:  # the browser's statistics have no per-probe data: said, not faked
+            facts.append(Measurement("not_measured", ", ".join(unmeasured)))
+        judged = [j for j in judged if getattr(f, j[0]) is not None]
         findings = []
         for i, (metric, label, note) in enumerate(judged):
             word = "below" if metric == "bitrate_kbps" else "above"

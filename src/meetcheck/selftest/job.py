@@ -1,0 +1,144 @@
+"""Judging one browser self-test: the same checks and profile as ``meetcheck check``, on
+the readings the page uploaded (:mod:`meetcheck.sensors`).
+
+:func:`judge` is the whole job, synchronous. The server runs it in a child process
+(:func:`run_isolated`), never on its event loop: decoding and analysing the audio takes
+seconds of processor time, which would stall every WebRTC session the server carries. A
+plain ``python -c`` child (as the channel family does), so a crash or a hang in a media
+library ends that job only, and a timeout kills it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from meetcheck.selftest.readings import SOURCE, channel_collection, echo_figures
+
+#: Profile per role when serve.toml's [selftest] profile is empty.
+PROFILE_BY_ROLE = {"listener": "un-rsi-listener", "interpreter": "un-rsi-interpreter"}
+DEFAULT_PROFILE = "un-rsi-speaker"
+
+
+def profile_for(role: str, configured: str = "") -> str:
+    return configured or PROFILE_BY_ROLE.get(role, DEFAULT_PROFILE)
+
+
+def sensors_for(job: dict[str, Any]) -> Any:
+    """The readings of one upload: the recording, the echo call's figures, the channels."""
+    from meetcheck.media.audiofile import read_mono
+    from meetcheck.media.frames import SAMPLE_RATE
+    from meetcheck.sensors import Sensors
+
+    m = job["measurements"]
+    readings: dict[str, Any] = {}
+    if job.get("recording"):
+        readings["audio.recording"] = job["recording"]
+    figures = echo_figures(m["echo"])
+    if figures is not None:
+        readings["network.media"] = figures
+    if m["channels"]:
+        listen_s = float(m.get("listen_s") or 4.0)
+        pcm = {
+            code: read_mono(path, SAMPLE_RATE, listen_s + 1)
+            for code, path in job.get("channel_audio", {}).items()
+        }
+        collection = channel_collection(m["channels"], pcm, listen_s)
+        collection.identity_channels = job.get("identity_channels")
+        readings["channels.receive"] = collection
+    about = {
+        "user_agent": m["user_agent"],
+        "devices": m["devices"],
+        "echo_error": m["echo"]["error"],
+        "echo_samples": m["echo"]["samples"],
+        "channels": [
+            {k: c[k] for k in ("code", "ok", "first_audio_ms", "stats")} for c in m["channels"]
+        ],
+    }
+    return Sensors(SOURCE, readings, about)
+
+
+def recording_problem(path: str, limit_s: float) -> str:
+    """Why the uploaded recording cannot be judged (not audio, too long), or ""."""
+    from meetcheck.media.audiofile import AudioFileError, read_mono
+
+    rate = 8000  # enough to count seconds
+    try:
+        pcm = read_mono(path, rate, limit_s + 1)
+    except AudioFileError as exc:
+        return f"the recording is not readable audio: {exc}"
+    if pcm.size / rate > limit_s:
+        return f"the recording is longer than {limit_s:g} s (the server's limit)"
+    return ""
+
+
+def judge(job: dict[str, Any]) -> dict[str, Any]:
+    """``{"report": <JSON report, redacted>, "html": <HTML report>}`` for one upload, or
+    ``{"error": ...}`` when the recording cannot be judged (the server answers 422)."""
+    import tomllib
+
+    from meetcheck.meeting import parse_meeting
+    from meetcheck.participant import Participant
+    from meetcheck.plugins import Plugins
+    from meetcheck.report.html import render
+    from meetcheck.run import load_inputs, run_participant
+
+    why = recording_problem(job["recording"], job["max_recording_s"])
+    if why:
+        return {"error": why}
+    plugins = Plugins()
+    profile, _ = load_inputs(plugins, job["profile"], None)
+    meeting = parse_meeting(tomllib.loads(job["meeting_toml"]), job["meeting_source"])
+    participant = Participant(**job["participant"])
+    report = run_participant(
+        plugins, participant, profile, meeting, sensors=sensors_for(job), quiet=True
+    )
+    data = report.redacted()
+    return {"report": data, "html": render(data)}
+
+
+def _child_main() -> None:
+    """The judging process: a JSON job on stdin, a JSON answer on stdout."""
+    import sys
+
+    job = json.loads(sys.stdin.buffer.read())
+    out = json.dumps(judge(job), ensure_ascii=False, default=str)
+    sys.stdout.buffer.write(out.encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+async def run_isolated(job: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """:func:`judge` in a child process of this very meetcheck; RuntimeError on failure."""
+    import asyncio
+    import os
+    import sys
+
+    import meetcheck
+
+    here = str(Path(meetcheck.__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    code = "from meetcheck.selftest.job import _child_main; _child_main()"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        code,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": path},
+    )
+    try:
+        out, err = await asyncio.wait_for(
+            proc.communicate(json.dumps(job).encode("utf-8")), timeout
+        )
+    except TimeoutError:
+        raise RuntimeError(f"judging did not finish within {timeout:g} s") from None
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await asyncio.shield(proc.wait())
+    if proc.returncode != 0 or not out:
+        last = (err.decode(errors="replace").strip().splitlines() or [""])[-1]
+        raise RuntimeError(f"judging failed (exit {proc.returncode}: {last[:200]})")
+    return json.loads(out)
