@@ -340,3 +340,52 @@ def test_fuzz_a_token_in_any_text_is_hidden_and_redaction_is_stable(before, afte
     once = redact_text(text)
     assert token not in once
     assert redact_text(once) == once
+
+
+STRAY_PLUGIN = """
+import threading
+
+from meetcheck import Check, Finding, Status, hookimpl
+
+class Leaky:
+    def __del__(self):
+        raise RuntimeError("finaliser saw https://rsi.example.org/join/DELTOKEN")
+
+class Stray(Check):
+    id, title, category = "t.stray", "errors nobody catches", "t"
+
+    async def run(self, ctx):
+        def work():
+            raise ValueError("thread saw https://rsi.example.org/join/THREADTOKEN")
+        worker = threading.Thread(target=work, name="stray-worker")
+        worker.start()
+        worker.join()
+        Leaky()
+        return Finding(Status.PASS, "done")
+
+@hookimpl
+def meetcheck_register_checks(register):
+    register(Stray)
+"""
+
+
+def test_thread_and_unraisable_exceptions_are_redacted(tmp_path):
+    """A worker thread's exception and one raised in ``__del__`` are printed by Python
+    itself, outside logging: their text may quote a personal link."""
+    import secrets
+    import subprocess
+    import sys
+
+    thread_token, del_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    plugin = STRAY_PLUGIN.replace("THREADTOKEN", thread_token).replace("DELTOKEN", del_token)
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "stray.py").write_text(plugin)
+    cmd = [sys.executable, "-m", "meetcheck", "check", "-q", "--only", "t.stray"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path,
+                          env=same_code_env(), timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Exception in thread stray-worker" in proc.stderr
+    assert "Exception ignored" in proc.stderr and "finaliser saw" in proc.stderr
+    for token in (thread_token, del_token):
+        assert mask(token) in proc.stderr
+        assert token not in proc.stderr

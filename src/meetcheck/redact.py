@@ -13,6 +13,8 @@ import contextlib
 import logging
 import re
 import sys
+import threading
+import traceback
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
@@ -191,16 +193,45 @@ def stderr_handler(
     return handler
 
 
+def _write_redacted(text: str) -> None:
+    try:
+        sys.stderr.write(visible(redact_text(text), keep="\n"))
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed: nothing better to do
+        pass
+
+
+def _thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    trace = traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)
+    _write_redacted(f"Exception in thread {name}:\n{''.join(trace)}")
+
+
+def _unraisable(unraisable: Any) -> None:
+    head = unraisable.err_msg or "Exception ignored in"
+    where = f": {unraisable.object!r}" if unraisable.object is not None else ""
+    trace = traceback.format_exception(
+        unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback
+    )
+    _write_redacted(f"{head}{where}\n{''.join(trace)}")
+
+
 @contextlib.contextmanager
 def redacted_last_resort() -> Iterator[None]:
-    """Replace ``logging.lastResort`` (which prints records no handler took, tracebacks
-    included) with a redacting one for the duration of a command."""
-    saved = logging.lastResort
+    """Redact what Python prints when nothing else takes it, for the duration of a command:
+    ``logging.lastResort`` (records no handler took, tracebacks included), exceptions that
+    end a thread, and exceptions nobody can raise (``__del__``, finalisers), whose text
+    may quote a link."""
+    saved = logging.lastResort, threading.excepthook, sys.unraisablehook
     logging.lastResort = stderr_handler(level=logging.WARNING)
+    threading.excepthook = _thread_exception
+    sys.unraisablehook = _unraisable
     try:
         yield
     finally:
-        logging.lastResort = saved
+        logging.lastResort, threading.excepthook, sys.unraisablehook = saved
 
 
 class RedactingFilter(logging.Filter):
