@@ -52,8 +52,8 @@ class Sensors:
         """Why a check reading ``senses`` cannot be judged on these readings ("" if it can)."""
         if not senses:
             return (
-                f"not measured by the {self.source} self-test: this check measures the "
-                "computer it runs on (run meetcheck check there)"
+                f"not part of the {self.source} self-test: this check measures for itself "
+                "(run meetcheck check on the computer for it)"
             )
         if any(self.has(name) for name in senses):
             return ""

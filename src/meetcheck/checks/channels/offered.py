@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Option, Severity
+from meetcheck.checks.channels._collect import SENSES
 from meetcheck.checks.channels._findings import UN_CHANNELS, channel_fact
 from meetcheck.context import CheckContext
 
@@ -13,6 +14,7 @@ class ChannelsOffered(Check):
     id = "channels.offered"
     title = "The meeting offers the floor and every interpretation channel"
     severity = Severity.HIGH
+    senses = SENSES  # in a browser self-test: the server's own meeting, whose channels it played
     remediation = (
         "Ask the secretariat for a meeting file (or link) that includes every interpretation "
         "channel of the meeting."
