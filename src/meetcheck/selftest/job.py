@@ -53,7 +53,8 @@ def sensors_for(job: dict[str, Any]) -> Any:
         "echo_error": m["echo"]["error"],
         "echo_samples": m["echo"]["samples"],
         "channels": [
-            {k: c[k] for k in ("code", "ok", "first_audio_ms", "stats")} for c in m["channels"]
+            {k: c[k] for k in ("code", "ok", "first_audio_ms", "stats", "stats_before")}
+            for c in m["channels"]
         ],
     }
     return Sensors(SOURCE, readings, about)
@@ -98,18 +99,30 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
     return {"report": data, "html": render(data)}
 
 
+def _warm() -> None:
+    """Import what judging needs before the job arrives (a spare process waits warm)."""
+    import av  # noqa: F401
+    import numpy  # noqa: F401
+
+    import meetcheck.run  # noqa: F401
+    from meetcheck.plugins import Plugins
+
+    Plugins().checks()
+
+
 def _child_main() -> None:
-    """The judging process: a JSON job on stdin, a JSON answer on stdout."""
+    """The judging process: warm up, then a JSON job on stdin, a JSON answer on stdout."""
     import sys
 
+    _warm()
     job = json.loads(sys.stdin.buffer.read())
     out = json.dumps(judge(job), ensure_ascii=False, default=str)
     sys.stdout.buffer.write(out.encode("utf-8"))
     sys.stdout.buffer.flush()
 
 
-async def run_isolated(job: dict[str, Any], timeout: float) -> dict[str, Any]:
-    """:func:`judge` in a child process of this very meetcheck; RuntimeError on failure."""
+async def spawn() -> Any:
+    """A judging process of this very meetcheck, warming up until its job arrives."""
     import asyncio
     import os
     import sys
@@ -119,7 +132,7 @@ async def run_isolated(job: dict[str, Any], timeout: float) -> dict[str, Any]:
     here = str(Path(meetcheck.__file__).resolve().parents[1])
     path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
     code = "from meetcheck.selftest.job import _child_main; _child_main()"
-    proc = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         code,
@@ -128,6 +141,40 @@ async def run_isolated(job: dict[str, Any], timeout: float) -> dict[str, Any]:
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": path},
     )
+
+
+class Spare:
+    """One judging process started ahead of need: a delegate's verdict does not wait for
+    Python, numpy, PyAV and the plugins to load (seconds on a busy server)."""
+
+    def __init__(self) -> None:
+        self._next: Any = None
+
+    async def prime(self) -> None:
+        """Have a warm process ready (the page calls this when it is served)."""
+        if self._next is None or self._next.returncode is not None:
+            self._next = await spawn()
+
+    async def take(self) -> Any:
+        proc = self._next if self._next is not None and self._next.returncode is None else None
+        self._next = await spawn()
+        return proc or await spawn()
+
+    async def close(self) -> None:
+        if self._next is not None and self._next.returncode is None:
+            self._next.kill()
+            await self._next.wait()
+        self._next = None
+
+
+async def run_isolated(
+    job: dict[str, Any], timeout: float, spare: Spare | None = None
+) -> dict[str, Any]:
+    """:func:`judge` in a child process (``spare``'s warm one when given); RuntimeError
+    when it fails or overruns ``timeout`` (then it is killed)."""
+    import asyncio
+
+    proc = await (spare.take() if spare is not None else spawn())
     try:
         out, err = await asyncio.wait_for(
             proc.communicate(json.dumps(job).encode("utf-8")), timeout

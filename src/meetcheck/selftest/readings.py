@@ -95,6 +95,7 @@ def _channel(raw: Any, where: str) -> dict[str, Any]:
     if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
         raise BadUpload(f"{where}.http_status: expected an HTTP status, got {status!r:.20}")
     stats = _table(raw.get("stats"), f"{where}.stats")
+    before = _table(raw.get("stats_before"), f"{where}.stats_before")
     return {
         "code": code,
         "label": _text(raw.get("label"), f"{where}.label"),
@@ -103,11 +104,16 @@ def _channel(raw: Any, where: str) -> dict[str, Any]:
         "stage": _text(raw.get("stage"), f"{where}.stage"),
         "http_status": status,
         "first_audio_ms": _number(raw.get("first_audio_ms"), f"{where}.first_audio_ms"),
-        "stats": {
-            k: v
-            for k in STAT_FIELDS["inbound-rtp"]
-            if (v := _number(stats.get(k), f"{where}.stats.{k}")) is not None
-        },
+        "stats": _inbound(stats, f"{where}.stats"),
+        "stats_before": _inbound(before, f"{where}.stats_before"),
+    }
+
+
+def _inbound(stats: dict[str, Any], where: str) -> dict[str, float]:
+    return {
+        k: v
+        for k in STAT_FIELDS["inbound-rtp"]
+        if (v := _number(stats.get(k), f"{where}.{k}")) is not None
     }
 
 
@@ -252,7 +258,10 @@ def channel_collection(
         d.first_audio_ms = ch["first_audio_ms"]
         d.stage = ch["stage"]
         d.problem = ch["problem"]
-        stats = ch["stats"]
+        # Counters over the captured window (the last sample minus the one at its start):
+        # the set-up before the first packet is no loss and no concealment.
+        end, start = ch["stats"], ch.get("stats_before") or {}
+        stats = {k: v - start.get(k, 0.0) if k != "jitter" else v for k, v in end.items()}
         received = stats.get("packetsReceived", 0.0)
         lost = max(0.0, stats.get("packetsLost", 0.0))
         d.stats = {

@@ -69,9 +69,13 @@ class SelftestStats:
     rejected: int = 0
     failed: int = 0
     gate: asyncio.Semaphore = field(init=False)
+    spare: Any = field(init=False)  # meetcheck.selftest.job.Spare
 
     def __post_init__(self) -> None:
+        from meetcheck.selftest.job import Spare
+
         self.gate = asyncio.Semaphore(self.workers)
+        self.spare = Spare()
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -119,6 +123,7 @@ def _participant(request: web.Request) -> tuple[dict[str, Any], str]:
 async def page(request: web.Request) -> web.Response:
     state = request_state(request)
     person, token = _participant(request)
+    await state.selftest.spare.prime()  # the judging process warms up while they record
     base = state.base_for(request)
     cfg = state.config
     # The access token goes to personal-link holders, and to everyone when there is none.
@@ -261,7 +266,7 @@ async def submit(request: web.Request) -> web.Response:
         async with stats.gate:
             stats.judging += 1
             try:
-                answer = await run_isolated(job, cfg.selftest_judge_timeout)
+                answer = await run_isolated(job, cfg.selftest_judge_timeout, stats.spare)
             except RuntimeError as exc:
                 stats.failed += 1
                 log.warning("self-test not judged: %s", exc)
