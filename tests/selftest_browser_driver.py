@@ -44,6 +44,7 @@ def main() -> int:
     ap.add_argument("--reports", required=True)
     ap.add_argument("--personal", action="store_true", help="use a personal self-test link")
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--keep", action="store_true", help="keep the uploaded audio")
     args = ap.parse_args()
     if not _loopback_only():
         print(json.dumps({"error": "not in a loopback-only network namespace"}))
@@ -53,7 +54,9 @@ def main() -> int:
     from meetcheck.server.config import ServerConfig
 
     out: dict = {}
-    config = ServerConfig(selftest_reports_dir=args.reports, access_log=False)
+    config = ServerConfig(
+        selftest_reports_dir=args.reports, selftest_keep_recordings=args.keep, access_log=False
+    )
     with serve_in_thread(config) as server:
         # A delegate arrives long after the server started: let it finish generating the
         # channels' programmes first, which takes both cores for a few seconds.

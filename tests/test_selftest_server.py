@@ -26,8 +26,9 @@ from meetcheck.server.config import ServerConfig
 RTT_S = [0.031, 0.029, 0.035, 0.030, 0.033]
 
 
-def speech_wav(path: Path, seconds: float = 10.0) -> Path:
-    """8 s of espeak-ng speech then quiet, 48 kHz mono WAV."""
+def speech_wav(path: Path, seconds: float = 11.0) -> Path:
+    """8 s of espeak-ng speech then 3 s of quiet, 48 kHz mono WAV: longer than the page's
+    10 s recording, so the fake microphone (which loops its file) never wraps inside it."""
     from meetcheck.media.audiofile import read_mono
 
     if not shutil.which("espeak-ng"):
@@ -199,7 +200,10 @@ def test_not_audio_and_too_long_are_422(server, wav: Path, tmp_path: Path) -> No
     meas = json.dumps(measurements()).encode()
     got, body = post(
         server.base_url + "/selftest/report",
-        [("measurements", meas, "application/json"), ("recording", b"RIFF" + b"x" * 999, "audio/wav")],
+        [
+            ("measurements", meas, "application/json"),
+            ("recording", b"RIFF" + b"x" * 999, "audio/wav"),
+        ],
     )
     assert got == 422 and "not readable audio" in body["detail"]
     long = write_audio(tmp_path / "long.wav", np.zeros(48000 * 31) + 0.01, 48000)

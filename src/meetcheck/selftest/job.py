@@ -78,6 +78,7 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
     """``{"report": <JSON report, redacted>, "html": <HTML report>}`` for one upload, or
     ``{"error": ...}`` when the recording cannot be judged (the server answers 422)."""
     import tomllib
+    from concurrent.futures import ThreadPoolExecutor
 
     from meetcheck.meeting import parse_meeting
     from meetcheck.participant import Participant
@@ -85,16 +86,17 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
     from meetcheck.report.html import render
     from meetcheck.run import load_inputs, run_participant
 
-    why = recording_problem(job["recording"], job["max_recording_s"])
-    if why:
-        return {"error": why}
-    plugins = Plugins()
-    profile, _ = load_inputs(plugins, job["profile"], None)
-    meeting = parse_meeting(tomllib.loads(job["meeting_toml"]), job["meeting_source"])
+    with ThreadPoolExecutor(2) as pool:  # decoding and analysis release the GIL: 2 cores
+        why = pool.submit(recording_problem, job["recording"], job["max_recording_s"])
+        sensors = pool.submit(sensors_for, job)
+        plugins = Plugins()
+        profile, _ = load_inputs(plugins, job["profile"], None)
+        meeting = parse_meeting(tomllib.loads(job["meeting_toml"]), job["meeting_source"])
+        if why.result():
+            return {"error": why.result()}
+        readings = sensors.result()
     participant = Participant(**job["participant"])
-    report = run_participant(
-        plugins, participant, profile, meeting, sensors=sensors_for(job), quiet=True
-    )
+    report = run_participant(plugins, participant, profile, meeting, sensors=readings, quiet=True)
     data = report.redacted()
     return {"report": data, "html": render(data)}
 
