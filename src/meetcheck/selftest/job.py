@@ -11,7 +11,6 @@ library ends that job only, and a timeout kills it.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from meetcheck.selftest.readings import SOURCE, channel_collection, echo_figures
@@ -125,24 +124,9 @@ def _child_main() -> None:
 
 async def spawn() -> Any:
     """A judging process of this very meetcheck, warming up until its job arrives."""
-    import asyncio
-    import os
-    import sys
+    from meetcheck.aio import python_child
 
-    import meetcheck
-
-    here = str(Path(meetcheck.__file__).resolve().parents[1])
-    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
-    code = "from meetcheck.selftest.job import _child_main; _child_main()"
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        code,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": path},
-    )
+    return await python_child("from meetcheck.selftest.job import _child_main; _child_main()")
 
 
 class Spare:

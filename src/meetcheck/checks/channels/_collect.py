@@ -150,12 +150,9 @@ async def _collect_isolated(meeting: Meeting) -> Collection:
     asyncio subprocess, so an interrupted run kills the child instead of waiting for it.
     """
     import asyncio
-    import os
     import pickle
-    import sys
-    from pathlib import Path
 
-    import meetcheck
+    from meetcheck.aio import python_child
 
     # Only what the listener needs (a plugin's table in the meeting need not pickle).
     from meetcheck.meeting import Meeting
@@ -168,18 +165,8 @@ async def _collect_isolated(meeting: Meeting) -> Collection:
         webcast=dict(meeting.webcast),
         server_info={"identity_channels": meeting.server_info.get("identity_channels")},
     )
-    here = str(Path(meetcheck.__file__).resolve().parents[1])  # this very meetcheck
-    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
     code = "from meetcheck.checks.channels._collect import _child_main; _child_main()"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        code,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": path},
-    )
+    proc = await python_child(code)
     try:
         out, err = await asyncio.wait_for(
             proc.communicate(pickle.dumps((light, _limits()))), CHILD_TIMEOUT_S
