@@ -45,6 +45,7 @@ def main() -> int:
     ap.add_argument("--personal", action="store_true", help="use a personal self-test link")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--keep", action="store_true", help="keep the uploaded audio")
+    ap.add_argument("--read-s", type=float, default=6.0, help="pause before Allow")
     args = ap.parse_args()
     if not _loopback_only():
         print(json.dumps({"error": "not in a loopback-only network namespace"}))
@@ -73,6 +74,7 @@ def main() -> int:
         try:
             with Chromium(flags=flags, timeout=args.timeout) as browser:
                 page = browser.open(url)
+                time.sleep(args.read_s)  # a delegate reads the page before anything else
                 out["lang"] = page.evaluate("document.documentElement.lang")
                 page.click("#allow")
                 page.wait_for("!document.getElementById('start').disabled", timeout=15)

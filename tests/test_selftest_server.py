@@ -252,3 +252,37 @@ def test_serve_toml_selftest_section(tmp_path: Path) -> None:
     path.write_text("[selftest]\nsurprise = 1\n")
     with pytest.raises(InputError, match="surprise"):
         load_server_config(str(path))
+
+
+def test_channels_sent_ahead_count_only_for_their_sender(server, wav: Path, tmp_path: Path) -> None:
+    """The page sends the channels' audio while still recording; the judgement picks the
+    analysis up by its id, and only from the same link (an anonymous page cannot use it)."""
+    floor = write_audio(
+        tmp_path / "floor.wav", np.random.default_rng(2).normal(0, 0.05, 48000 * 4), 48000
+    )
+    channel = {
+        "code": "floor", "label": "Floor", "ok": True, "first_audio_ms": 640.0,
+        "stats": {"packetsReceived": 250, "packetsLost": 0, "jitter": 0.004,
+                  "concealedSamples": 0, "totalSamplesReceived": 192000},
+    }  # fmt: skip
+    ahead = {"version": 1, "listen_s": 4.0, "channels": [channel]}
+    token = server.demo_link().rsplit("/", 1)[1]
+    parts = [
+        ("measurements", json.dumps(ahead).encode(), "application/json"),
+        ("channel.floor", floor.read_bytes(), "audio/wav"),
+    ]
+    status, body = post(f"{server.base_url}/selftest/{token}/channels", parts)
+    assert status == 200, body
+    key = body["channels_id"]
+    meas = measurements(channels=[channel], channels_id=key)
+    # another sender (here: no link) cannot use this analysis
+    status, other = post(server.base_url + "/selftest/report", upload(wav, meas))
+    results = {r["id"]: r for r in other["report"]["results"]}
+    assert results["channels.receive"]["status"] == "SKIPPED"
+    status, mine = post(f"{server.base_url}/selftest/{token}/report", upload(wav, meas))
+    assert status == 200, mine
+    results = {r["id"]: r for r in mine["report"]["results"]}
+    receive = results["channels.receive"]
+    assert receive["status"] == "PASS", receive
+    facts = {m["name"]: m["value"] for f in receive["findings"] for m in f["measurements"]}
+    assert facts["first_audio_ms"] == 640.0

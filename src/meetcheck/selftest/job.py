@@ -26,8 +26,6 @@ def profile_for(role: str, configured: str = "") -> str:
 
 def sensors_for(job: dict[str, Any]) -> Any:
     """The readings of one upload: the recording, the echo call's figures, the channels."""
-    from meetcheck.media.audiofile import read_mono
-    from meetcheck.media.frames import SAMPLE_RATE
     from meetcheck.sensors import Sensors
 
     m = job["measurements"]
@@ -37,15 +35,13 @@ def sensors_for(job: dict[str, Any]) -> Any:
     figures = echo_figures(m["echo"])
     if figures is not None:
         readings["network.media"] = figures
-    if m["channels"]:
-        listen_s = float(m.get("listen_s") or 4.0)
-        pcm = {
-            code: read_mono(path, SAMPLE_RATE, listen_s + 1)
-            for code, path in job.get("channel_audio", {}).items()
-        }
-        collection = channel_collection(m["channels"], pcm, listen_s)
-        collection.identity_channels = job.get("identity_channels")
-        readings["channels.receive"] = collection
+    if job.get("channels_pickle"):  # analysed ahead, while the delegate still recorded
+        import base64
+        import pickle
+
+        readings["channels.receive"] = pickle.loads(base64.b64decode(job["channels_pickle"]))
+    elif m["channels"] and not m.get("channels_id"):  # sent ahead but lost: not judged
+        readings["channels.receive"] = channels_for(job)
     about = {
         "user_agent": m["user_agent"],
         "devices": m["devices"],
@@ -71,6 +67,32 @@ def recording_problem(path: str, limit_s: float) -> str:
     if pcm.size / rate > limit_s:
         return f"the recording is longer than {limit_s:g} s (the server's limit)"
     return ""
+
+
+def channels_for(job: dict[str, Any]) -> Any:
+    """The channels as the browser received them, analysed (the slow part: the identity
+    decoder, about 0.5 s of processor per channel)."""
+    from meetcheck.media.audiofile import read_mono
+    from meetcheck.media.frames import SAMPLE_RATE
+
+    m = job["measurements"]
+    listen_s = float(m.get("listen_s") or 4.0)
+    pcm = {
+        code: read_mono(path, SAMPLE_RATE, listen_s + 1)
+        for code, path in job.get("channel_audio", {}).items()
+    }
+    collection = channel_collection(m["channels"], pcm, listen_s)
+    collection.identity_channels = job.get("identity_channels")
+    return collection
+
+
+def analyse_channels(job: dict[str, Any]) -> dict[str, Any]:
+    """The channel part alone, sent ahead by the page: ``{"collection": <pickle, base64>}``
+    for the judging process (both are this meetcheck's own processes)."""
+    import base64
+    import pickle
+
+    return {"collection": base64.b64encode(pickle.dumps(channels_for(job))).decode("ascii")}
 
 
 def judge(job: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +139,8 @@ def _child_main() -> None:
 
     _warm()
     job = json.loads(sys.stdin.buffer.read())
-    out = json.dumps(judge(job), ensure_ascii=False, default=str)
+    work = analyse_channels if job.get("kind") == "channels" else judge
+    out = json.dumps(work(job), ensure_ascii=False, default=str)
     sys.stdout.buffer.write(out.encode("utf-8"))
     sys.stdout.buffer.flush()
 
@@ -130,27 +153,33 @@ async def spawn() -> Any:
 
 
 class Spare:
-    """One judging process started ahead of need: a delegate's verdict does not wait for
-    Python, numpy, PyAV and the plugins to load (seconds on a busy server)."""
+    """Processes started ahead of need: a delegate's verdict does not wait for Python,
+    numpy, PyAV and the plugins to load (seconds on a busy server). Two by default: one
+    for the channels the page sends ahead, one for the judgement that follows."""
 
-    def __init__(self) -> None:
-        self._next: Any = None
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._ready: list[Any] = []
 
     async def prime(self) -> None:
-        """Have a warm process ready (the page calls this when it is served)."""
-        if self._next is None or self._next.returncode is not None:
-            self._next = await spawn()
+        """Have ``size`` warm processes ready (the page calls this when it is served)."""
+        self._ready = [p for p in self._ready if p.returncode is None]
+        while len(self._ready) < self.size:
+            self._ready.append(await spawn())
 
     async def take(self) -> Any:
-        proc = self._next if self._next is not None and self._next.returncode is None else None
-        self._next = await spawn()
-        return proc or await spawn()
+        """A warm process if one is ready (another starts warming in its place)."""
+        self._ready = [p for p in self._ready if p.returncode is None]
+        proc = self._ready.pop(0) if self._ready else await spawn()
+        await self.prime()
+        return proc
 
     async def close(self) -> None:
-        if self._next is not None and self._next.returncode is None:
-            self._next.kill()
-            await self._next.wait()
-        self._next = None
+        for proc in self._ready:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        self._ready = []
 
 
 async def run_isolated(

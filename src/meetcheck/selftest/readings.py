@@ -150,6 +150,8 @@ def check_measurements(data: Any) -> dict[str, Any]:
         },
         "channels": [_channel(c, f"measurements.channels.{i}") for i, c in enumerate(channels)],
         "listen_s": _number(data.get("listen_s"), "measurements.listen_s"),
+        # the id under which the page sent the channels' audio ahead (/channels)
+        "channels_id": _text(data.get("channels_id"), "measurements.channels_id")[:64],
     }
 
 

@@ -367,7 +367,7 @@ def build_app(config: ServerConfig | None = None) -> web.Application:
         state.registry.start_reaper()
 
     async def on_shutdown(app: web.Application) -> None:
-        await state.selftest.spare.close()
+        await state.selftest.close()
         await state.registry.stop_reaper()
         await state.registry.close_all("shutdown")
         await state.channels.close()

@@ -70,12 +70,20 @@ class SelftestStats:
     failed: int = 0
     gate: asyncio.Semaphore = field(init=False)
     spare: Any = field(init=False)  # meetcheck.selftest.job.Spare
+    #: Channel analyses the pages sent ahead: id -> (owner token, started, task).
+    pending: dict[str, tuple[str, float, asyncio.Future[Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from meetcheck.selftest.job import Spare
 
         self.gate = asyncio.Semaphore(self.workers)
         self.spare = Spare()
+
+    async def close(self) -> None:
+        for _, _, task in self.pending.values():
+            task.cancel()
+        self.pending.clear()
+        await self.spare.close()
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -84,6 +92,9 @@ class SelftestStats:
             "rejected": self.rejected,
             "failed": self.failed,
         }
+
+
+PENDING_S = 120.0  # a page sends its judgement about 3 s after its channels
 
 
 def count_reports(folder: str) -> int:
@@ -131,6 +142,7 @@ async def page(request: web.Request) -> web.Response:
     stun = state.stun_url(base)
     config = {
         "upload_url": f"{request.path.rstrip('/')}/report",
+        "channels_url": f"{request.path.rstrip('/')}/channels",
         "echo_url": f"{base}/echo",
         "token": bearer,
         "ice_servers": [{"urls": [stun]}] if stun else [],
@@ -263,6 +275,12 @@ async def submit(request: web.Request) -> web.Response:
                 s.code for s in state.channels.sources.values() if s.identity_enabled
             ],
         }
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        job["channels_pickle"] = await _channels_sent_ahead(
+            stats, measurements["channels_id"], token
+        )
+        t1 = loop.time()
         async with stats.gate:
             stats.judging += 1
             try:
@@ -273,6 +291,7 @@ async def submit(request: web.Request) -> web.Response:
                 problem(500, f"the self-test could not be judged: {exc}")
             finally:
                 stats.judging -= 1
+        timing = {"channels_wait_s": round(t1 - t0, 3), "judge_s": round(loop.time() - t1, 3)}
         if "error" in answer:
             stats.rejected += 1
             problem(422, answer["error"])
@@ -288,6 +307,7 @@ async def submit(request: web.Request) -> web.Response:
                 "report": answer["report"],
                 "html": answer["html"],
                 "stored": stored.name,
+                "timing": timing,
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -296,8 +316,73 @@ async def submit(request: web.Request) -> web.Response:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+async def channels_ahead(request: web.Request) -> web.Response:
+    """The channels' audio, sent while the delegate is still recording: analysed at once,
+    in a process of its own, and picked up by the judgement that names its id."""
+    from meetcheck.selftest.job import run_isolated
+    from meetcheck.selftest.readings import BadUpload, check_measurements
+
+    state = request_state(request)
+    stats: SelftestStats = state.selftest
+    _, token = _participant(request)
+    now = asyncio.get_running_loop().time()
+    for key, (_, started, task) in list(stats.pending.items()):
+        if now - started > PENDING_S:
+            task.cancel()
+            del stats.pending[key]
+    if len(stats.pending) >= 4 * stats.workers:
+        problem(503, "too many self-tests at once: try again shortly", headers={"Retry-After": "5"})
+    folder = Path(tempfile.mkdtemp(prefix="meetcheck-selftest-"))
+    try:
+        raw, files = await _receive(request, folder)
+        measurements = check_measurements(raw)
+    except BadUpload as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        stats.rejected += 1
+        problem(422, str(exc))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    job = {
+        "kind": "channels",
+        "measurements": measurements,
+        "channel_audio": {
+            k.split(".", 1)[1]: v for k, v in files.items() if k.startswith("channel.")
+        },
+        "identity_channels": [
+            s.code for s in state.channels.sources.values() if s.identity_enabled
+        ],
+    }
+
+    async def analyse() -> Any:
+        try:
+            return await run_isolated(job, state.config.selftest_judge_timeout, stats.spare)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # the channels' audio is not kept
+
+    key = secrets.token_urlsafe(12)
+    stats.pending[key] = (token, now, asyncio.ensure_future(analyse()))
+    return web.json_response({"channels_id": key}, headers={"Cache-Control": "no-store"})
+
+
+async def _channels_sent_ahead(stats: SelftestStats, key: str, token: str) -> str:
+    """The pickled collection the page's earlier upload produced, or "" (none, another
+    holder's, or its analysis failed: the judgement then goes without channels)."""
+    entry = stats.pending.get(key) if key else None
+    if entry is None or entry[0] != token:
+        return ""
+    del stats.pending[key]
+    try:
+        return (await entry[2]).get("collection", "")
+    except (RuntimeError, asyncio.CancelledError) as exc:
+        log.warning("channel analysis failed: %s", exc)
+        return ""
+
+
 def setup_selftest(app: web.Application) -> None:
     app.router.add_get("/selftest", page)
     app.router.add_post("/selftest/report", submit)
+    app.router.add_post("/selftest/channels", channels_ahead)
     app.router.add_get("/selftest/{token}", page)
     app.router.add_post("/selftest/{token}/report", submit)
+    app.router.add_post("/selftest/{token}/channels", channels_ahead)
