@@ -5,8 +5,10 @@ network namespace with only ``lo``; the fake microphone plays 8 s of espeak-ng s
 quiet) several times, and prints per run the page's own time from the Start click to the
 verdict shown (``performance.now()``), split into recording (8 s reading + 2 s silence,
 during which the echo call and the seven channels are measured), channels done, upload
-sent and answer received; then the median and the worst, against the target of 20 s, and
-the machine's load average (other work on the machine slows the judging).
+sent and answer received (and, from the server, how long the judgement waited for the
+channel analysis the page sent ahead and how long judging took); then the median and
+the worst, against the target of 20 s, and the machine's load average (other work on the
+machine slows the judging). The page is opened 6 s before Start, as a delegate reads it.
 
 Run: python benchmarks/bench_selftest.py [--trials N]   (as root: it needs ``unshare``)
 """
@@ -55,7 +57,9 @@ def main() -> int:
             print(
                 f"run {i + 1}: start -> verdict {total:5.2f} s  (recorded {m['recorded']:.2f}, "
                 f"channels {m['measured']:.2f}, sent {m['sending']:.2f}, answered "
-                f"{m['answered']:.2f})  verdict {result['verdict']}  load avg {load:.1f}"
+                f"{m['answered']:.2f}; server: waited {result['server']['channels_wait_s']:.2f} "
+                f"for the channels, judged in {result['server']['judge_s']:.2f})  verdict "
+                f"{result['verdict']}  load avg {load:.1f}"
             )
     if not totals:
         return 1
