@@ -161,7 +161,20 @@ def test_personal_link_names_the_participant_and_nobody_else(server, wav: Path) 
     assert json.loads(get(server.base_url + "/healthz")[1])["selftest"]["reports"] == 1
 
 
+def test_bluetooth_label_from_the_browser_warns(server, wav: Path) -> None:
+    meas = measurements(devices={"microphone": "Jabra Evolve (Bluetooth Hands-Free)"})
+    status, body = post(server.base_url + "/selftest/report", upload(wav, meas))
+    fmt = next(r for r in body["report"]["results"] if r["id"] == "audio.format")
+    assert fmt["status"] == "WARN" and "Bluetooth" in fmt["findings"][0]["message"]
+
+
 def test_page_is_self_contained_and_accessible(server) -> None:
+    async def headers() -> dict[str, str]:
+        async with aiohttp.ClientSession() as s, s.get(server.base_url + "/selftest") as r:
+            return dict(r.headers)
+
+    csp = asyncio.run(headers())["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "connect-src 'self'" in csp  # nowhere else
     status, page = get(server.base_url + "/selftest")
     assert status == 200
     assert 'lang="en"' in page and 'aria-live="polite"' in page

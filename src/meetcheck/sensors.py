@@ -18,6 +18,7 @@ Reading names used by the built-in families (a plugin may add its own):
 
 =======================  ==================================================================
 ``audio.recording``      path of the recording (any format PyAV reads)
+``audio.device``         the microphone's name as the instrument shows it (a hint only)
 ``network.media``        :class:`meetcheck.webrtc.echo_probe.EchoFigures` from the browser's
                          ``getStats()`` of its echo call (:mod:`meetcheck.webrtc.browser_stats`)
 ``channels.receive``     :class:`meetcheck.checks.channels._collect.Collection`, received and

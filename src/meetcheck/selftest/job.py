@@ -32,6 +32,7 @@ def sensors_for(job: dict[str, Any]) -> Any:
     readings: dict[str, Any] = {}
     if job.get("recording"):
         readings["audio.recording"] = job["recording"]
+        readings["audio.device"] = m["devices"]["microphone"] or None
     figures = echo_figures(m["echo"])
     if figures is not None:
         readings["network.media"] = figures

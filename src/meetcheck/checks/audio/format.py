@@ -77,7 +77,8 @@ class AudioFormat(Check):
             "hands-free) microphone",
             extra=extra,
         )
-        hint = hands_free_hint(ctx.participant.mic or "")
+        # the device's name: --mic, or the label the browser self-test reported
+        hint = hands_free_hint(ctx.participant.mic or ctx.sensor("audio.device") or "")
         if ctx.participant.mic and not hint:
             hint = await ctx.blocking(_device_hint, ctx.participant.mic)
         if hint and finding.status.value == "PASS":
