@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.audio import lowpass, sine, voice, write_audio
+from support.audio import lowpass, sine, voice, with_dropouts, write_audio
 
 from meetcheck.checks.audio.bandwidth import Bandwidth
 from meetcheck.checks.audio.dropouts import Dropouts
@@ -59,18 +59,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
         "stereo": write_audio(d / "stereo_ok.wav", np.stack([good, good * 0.9]), SR),
         "tone": write_audio(d / "tone.wav", sine(0.3, 3.0, SR), SR),
     }
-    x = good.copy()
-    win = int(0.02 * SR)
-    env = np.sqrt(np.convolve(x * x, np.ones(win) / win, mode="same"))
-    spots: list[int] = []
-    for i in np.argsort(env)[::-1]:
-        if all(abs(i - s) > SR for s in spots) and 2 * win < i < x.size - 3 * win:
-            spots.append(int(i))
-        if len(spots) == 5:
-            break
-    for s in spots:
-        x[s : s + win] = 0.0
-    out["dropouts"] = write_audio(d / "drop.wav", x, SR)
+    out["dropouts"] = write_audio(d / "drop.wav", with_dropouts(good, SR, 5), SR)
     return out
 
 

@@ -11,6 +11,16 @@ from support.audio import lowpass, voice, write_audio
 SR = 48000
 
 
+def _facts(results: dict) -> dict:
+    """Every measurement of every finding, by name."""
+    return {
+        m["name"]: m["value"]
+        for r in results.values()
+        for f in r["findings"]
+        for m in f["measurements"]
+    }
+
+
 @pytest.mark.parametrize(("cutoff", "band"), [(None, None), (3400, "narrowband")])
 def test_after_the_codec(meetcheck_cli, meeting_server, tmp_path, cutoff, band):
     take = voice(6.0, SR, room_noise_dbfs=-70.0)
@@ -24,12 +34,7 @@ def test_after_the_codec(meetcheck_cli, meeting_server, tmp_path, cutoff, band):
     )  # fmt: skip
     assert result.exit_code in (0, 1), result.output
     results = {r["id"]: r for r in json.loads(out.read_text())["results"]}
-    facts = {
-        m["name"]: m["value"]
-        for r in results.values()
-        for f in r["findings"]
-        for m in f["measurements"]
-    }
+    facts = _facts(results)
     messages = [f["message"] for r in results.values() for f in r["findings"]]
     assert any("as the platform carries it" in m for m in messages), messages
     # Opus keeps the level of speech; today's echo path (webrtc/client.py with the server's
@@ -52,3 +57,35 @@ def test_without_a_meeting_nothing_is_sent(meetcheck_cli, tmp_path):
     data = json.loads(out.read_text())
     assert all("platform carries" not in f["message"]
                for r in data["results"] for f in r["findings"])  # fmt: skip
+
+
+def _opened(server) -> int:
+    import requests
+
+    return requests.get(server.base_url + "/healthz", timeout=10).json()["sessions"]["opened"]
+
+
+def test_one_echo_call_serves_both_families(meetcheck_cli, meeting_server, tmp_path):
+    """network.media and the audio checks judge the same call: the echo endpoint sees one
+    session, the network figures and the after-codec audio are both there, and the call
+    carried the speaker's voice (Opus keeps a voice's level; a 440 Hz tone would have no
+    band to speak of)."""
+    audio = write_audio(tmp_path / "v.wav", voice(6.0, SR, room_noise_dbfs=-70.0), SR)
+    out = tmp_path / "r.json"
+    before = _opened(meeting_server)
+    result = meetcheck_cli(
+        "check", "--meeting", meeting_server.meeting_url, "--audio", str(audio), "-q",
+        "--only", "network.media", "--only", "audio.level", "--only", "audio.bandwidth",
+        "--format", "json", "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    assert _opened(meeting_server) - before == 1
+    results = {r["id"]: r for r in json.loads(out.read_text())["results"]}
+    facts = _facts(results)
+    # the call's figures (judged against the profile: a busy machine may warn on jitter)
+    assert results["network.media"]["status"] != "ERROR", results["network.media"]
+    assert facts["rtt_ms"] > 0 and facts["audio_frames_received"] > 100
+    assert facts["active_level_after_codec_dbfs"] == pytest.approx(
+        facts["active_level_dbfs"], abs=3.5
+    )
+    assert facts["band_after_codec"] in ("super-wideband", "fullband")

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 from support.audio import voice
-from support.pulse import HAVE_PULSE, PulseServer
+from support.pulse import HAVE_PULSE, running
 
 import meetcheck.commands.mic as mic_command
 
@@ -19,18 +19,11 @@ SR = 48000
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory):
-    server = PulseServer(
-        tmp_path_factory.mktemp("pulse"),
-        {
-            "usb_mic": (SR, 1, "device.description='RODE NT-USB' device.bus=usb "
-                        "device.form_factor=microphone"),
-            "bluez_source.00_1B_66.handsfree_head_unit": (
-                8000, 1, "device.description='Headset (hands-free)' device.bus=bluetooth "
-                "device.form_factor=headset"),
-        },
-    )  # fmt: skip
-    yield server
-    server.close()
+    hands_free = (8000, 1, "device.description='Headset (hands-free)' device.bus=bluetooth "
+                  "device.form_factor=headset")  # fmt: skip
+    name = "bluez_source.00_1B_66.handsfree_head_unit"
+    with running(tmp_path_factory.mktemp("pulse"), {name: hands_free}) as server:
+        yield server
 
 
 @pytest.fixture
@@ -143,7 +136,9 @@ def test_playback_reaches_the_output(meetcheck_cli, pulse, monkeypatch, tmp_path
         target=lambda: heard.extend(record(monitor, 8.0, sample_rate=SR, channels=1))
     )
     listener.start()
-    result, results = _run(meetcheck_cli, tmp_path, "--mic", "usb_mic", "--playback")
+    # without the loudspeaker test, whose test sound the monitor would hear as well
+    result, results = _run(meetcheck_cli, tmp_path, "--mic", "usb_mic", "--playback",
+                           "--no-echo-test")  # fmt: skip
     assert "Playing your recording back" in result.stderr
     listener.join(30)
     played = np.concatenate(heard, axis=1)[0]
@@ -164,7 +159,10 @@ def test_echo_test_finds_the_loudspeaker(
     assert echo["status"] == "FAIL", echo
     assert _m(echo, "echo_detected") is True
     assert _m(echo, "echo_return_loss_db") == pytest.approx(0.0, abs=3.0)
-    pulse.feed("usb_mic", voice(10.0, SR, room_noise_dbfs=-70.0))
+    # a quiet room (-60 dBFS noise): a voice during the test sound would keep the
+    # cross-correlation from ruling out the 30 dB the profile asks for
+    room = 0.001 * np.random.default_rng(1).standard_normal(10 * SR)
+    pulse.feed("usb_mic", room)
     result, results = _run(meetcheck_cli, tmp_path, "--mic", "usb_mic")
     echo = results["audio.echo"]
     assert echo["status"] == "PASS", echo

@@ -28,6 +28,19 @@ def test_wheel_ships_profiles_schema_and_templates(wheel):
         assert f"meetcheck/profiles/{profile.name}" in names
     assert "meetcheck/report/schema/report-1.0.schema.json" in names
     assert "meetcheck/report/templates/report.html.j2" in names
+    for shared in ("_base.css", "_status.html.j2"):
+        assert f"meetcheck/report/templates/{shared}" in names
+    for page in ("dashboard.html.j2", "dashboard.js"):
+        assert f"meetcheck/batch/templates/{page}" in names
+
+
+def test_wheel_ships_every_compiled_catalog(wheel):
+    """The .mo files are package data: an installed meetcheck speaks the six languages."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    compiled = sorted((ROOT / "src").rglob("locale/*/LC_MESSAGES/*.mo"))
+    assert len(compiled) >= 12  # the core and the system family at least, six languages each
+    for mo in compiled:
+        assert mo.relative_to(ROOT / "src").as_posix() in names
 
 
 def outer_import_path() -> list[str]:

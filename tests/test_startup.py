@@ -6,7 +6,8 @@ The time itself is measured in benchmarks/bench_startup.py, not asserted here.
 import subprocess
 import sys
 
-HEAVY = ("aiortc", "av", "numpy", "aiohttp", "jinja2", "requests", "aioice", "cryptography")
+HEAVY = ("aiortc", "av", "numpy", "aiohttp", "jinja2", "requests", "aioice", "cryptography",
+         "sounddevice")
 # Standard-library modules slow enough to matter (asyncio alone is 30-40 ms here), and the
 # meeting-file parser: none of them is needed to list the commands.
 SLOW = ("asyncio", "ssl", "meetcheck.meeting")

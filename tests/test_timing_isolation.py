@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from support.audio import voice, write_audio
 
 from meetcheck.server.app import serve_in_thread
 
@@ -117,12 +118,18 @@ def test_a_timing_check_measures_the_same_beside_every_other_check(
     # Two runs each, the better kept: a blocked loop shows in every run, while a single
     # scheduling hiccup of a shared 2-core machine rarely repeats.
     alone = [run(plugins, env, tmp_path, "--only", "probe.lateness") for _ in range(2)]
+    # a voice for the audio family, which then hears it back from the shared echo call
+    voice_file = write_audio(tmp_path / "voice.wav", voice(6.0, 48000), 48000)
     with serve_in_thread() as server:
-        crowds = [run(plugins, env, tmp_path, "--meeting", server.meeting_url) for _ in range(2)]
+        crowds = [
+            run(plugins, env, tmp_path, "--meeting", server.meeting_url, "--audio", str(voice_file))
+            for _ in range(2)
+        ]
     for crowd in crowds:
         ran = {cid for cid, r in crowd.items() if r["status"] not in ("SKIPPED", "ERROR")}
         assert {"system.clock", "system.cpu", "network.interface", "probe.blocker"} <= ran
         assert {"channels.receive", "links.form"} <= set(crowd)  # every family ran beside it
+        assert crowd["audio.level"]["status"] not in ("SKIPPED", "ERROR")
         assert crowd["probe.slowimport"]["status"] == "PASS"
     base = min(lateness(r["probe.lateness"]) for r in alone)
     beside = min(lateness(r["probe.lateness"]) for r in crowds)

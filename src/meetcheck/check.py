@@ -185,13 +185,19 @@ class Finding:
         return finding
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status.value,
-            "message": self.message,
-            "remediation": self.remediation,
-            "measurements": [m.to_dict() for m in self.measurements],
-            "threshold": self.threshold.to_dict() if self.threshold else None,
-        } | ({"extra": self.extra} if self.extra else {})
+        from meetcheck.i18n.text import recipes
+
+        return (
+            {
+                "status": self.status.value,
+                "message": self.message,
+                "remediation": self.remediation,
+                "measurements": [m.to_dict() for m in self.measurements],
+                "threshold": self.threshold.to_dict() if self.threshold else None,
+            }
+            | ({"extra": self.extra} if self.extra else {})
+            | recipes(message=self.message, remediation=self.remediation)
+        )
 
 
 class Check:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Status, Threshold
 from meetcheck.errors import SkipCheck
+from meetcheck.i18n.text import Text
 from meetcheck.readable import number
 
 if TYPE_CHECKING:  # keep `meetcheck --help` fast: built-in checks import this module
@@ -72,17 +73,24 @@ class CheckContext:
         """End the check as SKIPPED, e.g. when the meeting file lacks its endpoint."""
         raise SkipCheck(reason)
 
-    def require_meeting(self, what: str = "a meeting file") -> Meeting:
+    def require_meeting(self, what: str | None = None) -> Meeting:
+        """The meeting file, or SKIPPED saying the check ``needs {what} (--meeting)``."""
         if self.meeting is None:
-            self.skip(f"needs {what} (--meeting)")
+            from meetcheck.i18n.core import _
+
+            need = what if what is not None else _("a meeting file")
+            self.skip(_("needs {what} (--meeting)").format(what=need))
         return self.meeting
 
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking work (file reads, decoding, sysfs) in a thread, so the event loop
-        stays free for the checks that are timing something at this moment."""
+        stays free for the checks that are timing something at this moment. The thread
+        sees the run's context (its language above all)."""
         import asyncio
+        import contextvars
 
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(None, context.run, fn, *args)
 
     def _metric(self, metric: str) -> Metric:
         declared = self.check.metrics.get(metric)
@@ -106,15 +114,19 @@ class CheckContext:
         extra: list[Measurement] | None = None,
         fallback: Mapping[str, Any] | None = None,
         remediation: str | None = None,
+        values: Mapping[str, Any] | None = None,
     ) -> Finding:
         """A finding for one numeric measurement judged against the profile's threshold.
 
         ``ok``/``bad`` are message templates formatted with ``value``, ``unit`` and
-        ``limit``. The unit comes from the check's ``Metric``; ``fix`` defaults to the
-        check's remediation; ``note`` is appended to the message. ``fallback``
+        ``limit``, after translation: pass ``_("...")`` or ``N_("...")`` texts of your
+        catalog (plain strings are used as they are). The unit comes from the check's
+        ``Metric``; ``fix`` defaults to the check's remediation; ``note`` is appended to
+        the message. ``fallback``
         (``{"warn": .., "fail": .., "source": ..}``) applies when the profile sets no
         threshold; with neither, the value is reported as a PASS measurement.
-        ``remediation`` is the older name of ``fix``.
+        ``remediation`` is the older name of ``fix``. ``values`` are more named values
+        for the templates (``{host}``), formatted after translation like the others.
         """
         declared = self._metric(metric)
         th = self.threshold(metric)
@@ -135,14 +147,23 @@ class CheckContext:
             if limit_value is None:
                 limit_value = th.fail if th.fail is not None else th.warn
             limit = number(limit_value)
-        template = ok if status is Status.PASS else bad
-        message = " ".join(template.format(value=number(value), unit=unit, limit=limit).split())
+        from meetcheck.i18n.core import _
+        from meetcheck.i18n.text import localize
+
+        template = localize(ok if status is Status.PASS else bad)
+        message = template.format(
+            **(values or {}), value=number(value), unit=unit, limit=limit
+        )
+        if not isinstance(message, Text):
+            message = " ".join(message.split())
         if note:
-            message += f"; {note}"
+            message = _("{message}; {note}").format(message=message, note=localize(note))
         if th is None:
-            message += " (no threshold in profile)"
+            message = _("{message} (no threshold in profile)").format(message=message)
         remediation = (
-            "" if status is Status.PASS else (fix or remediation or self.check.remediation)
+            ""
+            if status is Status.PASS
+            else localize(fix or remediation or self.check.remediation)
         )
         return Finding(
             status=status,

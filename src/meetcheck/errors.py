@@ -12,3 +12,7 @@ class InputError(Exception):
 
 class SkipCheck(Exception):
     """Raised inside a check to end it as SKIPPED with a reason (missing endpoint etc.)."""
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason  # kept as given: a translated Text stays translatable

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import click
 
     from meetcheck.check import Check
+    from meetcheck.i18n.catalog import Catalog
     from meetcheck.report.model import CheckResult, Report
     from meetcheck.report.reporter import Reporter
     from meetcheck.runner import RunInfo
@@ -44,6 +45,17 @@ def meetcheck_register_commands(cli: click.Group) -> None:
     :param cli: the group holding every command of this invocation, built-in ones
         included; decorate functions with ``@cli.command()`` or call ``cli.add_command``.
         A name that is taken already is refused and reported against your plugin.
+    """
+
+
+@hookspec
+def meetcheck_register_catalogs(register: Callable[[Catalog], None]) -> None:
+    """Ship translations of your plugin's texts (titles, findings, remediations).
+
+    :param register: call it once per :class:`meetcheck.i18n.Catalog`, usually
+        ``Catalog.beside(__file__, "your-plugin")`` (a ``locale/`` folder next to your module
+        holding ``LANG/LC_MESSAGES/your-plugin.mo``). A domain taken by another plugin is
+        refused. Without a catalog your plugin's texts are shown in its own English.
     """
 
 

@@ -38,11 +38,13 @@ BUILTIN_PLUGINS = (
     "meetcheck.checks.registration",
     "meetcheck.checks.channels",
     "meetcheck.checks.audio",
+    "meetcheck.i18n.core",
     "meetcheck.report.text",
     "meetcheck.report.jsonreport",
     "meetcheck.report.html",
     "meetcheck.report.junit",
     "meetcheck.report.progress",
+    "meetcheck.commands.batch",
     "meetcheck.commands.check",
     "meetcheck.commands.demo",
     "meetcheck.commands.mic",
@@ -76,6 +78,7 @@ class PluginInfo:
     location: str = ""
     checks: list[str] = field(default_factory=list)
     reporters: list[str] = field(default_factory=list)
+    catalogs: list[str] = field(default_factory=list)
 
 
 def _short_exc(exc: BaseException, where: str = "") -> str:
@@ -129,6 +132,7 @@ class Plugins:
         self._options: list[tuple[str, Any]] | None = None
         self._profiles: dict[str, Path] | None = None
         self._tables: dict[str, Any] | None = None
+        self._catalogs: dict[str, Any] | None = None
         for name in blocked:
             self.pm.set_blocked(name)
         if entry_points:
@@ -416,6 +420,17 @@ class Plugins:
                 "meetcheck_register_checks", validate_check_class, lambda c: c.id, "check"
             )
         return self._checks
+
+    def catalogs(self) -> dict[str, Any]:
+        """Message catalogs by gettext domain (``meetcheck_register_catalogs``), for
+        rendering a saved report again in another language."""
+        if self._catalogs is None:
+            from meetcheck.i18n.catalog import validate_catalog
+
+            self._catalogs = self._collect(
+                "meetcheck_register_catalogs", validate_catalog, lambda c: c.domain, "catalog"
+            )
+        return self._catalogs
 
     def reporters(self) -> dict[str, Any]:
         """All registered reporters by format name."""

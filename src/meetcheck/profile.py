@@ -8,6 +8,7 @@ a threshold.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import math
@@ -26,8 +27,12 @@ DEFAULT_TIMEOUT_S = 30.0
 MAX_TIMEOUT_S = 3600.0  # an hour: longer is a typo, and would hold a run for good
 TOP_KEYS = {
     "name", "version", "description", "audience", "extends", "defaults", "checks", "plugins",
+    "batch",
 }  # fmt: skip
 DEFAULT_KEYS = {"timeout", "required"}
+# [batch]: how ``meetcheck batch`` judges a delegation (see meetcheck.batch.readiness).
+BATCH_KEYS = {"delegation_rule", "source"}
+DELEGATION_RULES = ("both", "any")
 CHECK_KEYS = {"enabled", "required", "timeout", "thresholds", "options"}
 THRESHOLD_KEYS = {"warn", "fail", "source", "note"}
 
@@ -78,9 +83,10 @@ class Profile:
     checks: dict[str, CheckSettings]
     plugins: dict[str, Any] = field(default_factory=dict)  # [plugins.NAME], as validated
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
-        """Identifies the resolved rules, so two reports can be compared fairly."""
+        """Identifies the resolved rules, so two reports can be compared fairly (computed
+        once: a batch run writes it into a thousand reports)."""
         blob = json.dumps(self.data, sort_keys=True, default=str).encode()
         return "sha256:" + hashlib.sha256(blob).hexdigest()[:16]
 
@@ -182,6 +188,14 @@ def _validate_file(v: Validator, raw: dict[str, Any], known: dict[str, type[Chec
             _timeout(v, ("defaults", "timeout"), raw["defaults"]["timeout"])
         if "required" in raw["defaults"]:
             v.expect(("defaults", "required"), raw["defaults"]["required"], "boolean")
+    if "batch" in raw:
+        v.expect(("batch",), raw["batch"], "table")
+        v.known_keys(("batch",), raw["batch"], BATCH_KEYS)
+        rule = raw["batch"].get("delegation_rule", "both")
+        if rule not in DELEGATION_RULES:
+            v.fail(("batch", "delegation_rule"), f"expected one of {', '.join(DELEGATION_RULES)}")
+        if "source" in raw["batch"]:
+            v.expect(("batch", "source"), raw["batch"]["source"], "string")
     if "checks" in raw:
         v.expect(("checks",), raw["checks"], "table")
         raw["checks"] = _flatten_checks(v, raw["checks"], known, ())

@@ -39,7 +39,9 @@ _WORDISH = r"(?:[a-z]+|[A-Z]{1,10}|[A-Z][a-z]+|(?:[A-Z]{1,6}|[a-z]+)?(?:[A-Z][a-
 _READABLE_PIECE = re.compile(rf"\d+|{_WORDISH}\d*|\d+[a-z]{{1,3}}|[a-z]\d+[a-z]?")
 _SEPARATORS = re.compile(r"[-_.~%=+]+")
 # Report keys whose values are identifiers, never secrets (a long check id must stay readable).
-STRUCTURAL_KEYS = {"$schema", "schema_version", "digest", "id", "status", "verdict"}
+STRUCTURAL_KEYS = {
+    "$schema", "schema_version", "digest", "id", "status", "verdict", "msgid", "plural",
+}  # fmt: skip
 _URL = re.compile(r"\b(?:https?|wss?|turns?|stuns?)://[^\s\"'<>`]+", re.IGNORECASE)
 _BEARER = re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9_\-.~+/=]{8,})")
 _AUTHORIZATION = re.compile(

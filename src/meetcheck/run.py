@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from meetcheck.check import Check
     from meetcheck.meeting import Meeting
     from meetcheck.participant import Participant
     from meetcheck.plugins import Plugins
@@ -44,13 +45,16 @@ def prepare(
     show_secrets: bool = False,
     cli_options: Mapping[str, Any] | None = None,
     notes: list[str] | None = None,
+    checks: Sequence[type[Check]] | None = None,
     sensors: Sensors | None = None,
 ) -> Runner:
-    """A runner for the checks the profile, ``only`` and ``skip`` select; with
-    ``sensors`` they judge those readings instead of measuring (:mod:`meetcheck.sensors`)."""
+    """A runner for the checks the profile, ``only`` and ``skip`` select, or for
+    ``checks`` already selected (a batch selects once for all its rows); with ``sensors``
+    they judge those readings instead of measuring (:mod:`meetcheck.sensors`)."""
     from meetcheck.runner import Runner, select_checks
 
-    checks = select_checks(plugins.checks(), profile, only, skip, notes)
+    if checks is None:
+        checks = select_checks(plugins.checks(), profile, only, skip, notes)
     runner = Runner(plugins, profile, participant, meeting, checks, sensors=sensors)
     runner.info.options.update(quiet=quiet, show_secrets=show_secrets)
     runner.info.cli_options.update(cli_options or {})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import datetime as dt
 import fnmatch
 import importlib
@@ -25,6 +24,9 @@ from meetcheck import __version__
 from meetcheck.check import CHECK_STATUSES, Check, Finding, Status
 from meetcheck.context import CheckContext, SharedState
 from meetcheck.errors import InputError, SkipCheck
+from meetcheck.i18n.core import _
+from meetcheck.i18n.language import current_language
+from meetcheck.i18n.text import localize
 from meetcheck.meeting import Meeting
 from meetcheck.participant import Participant
 from meetcheck.plugins import Plugins
@@ -49,6 +51,8 @@ class RunInfo:
     cli_options: dict[str, Any] = field(default_factory=dict)
     #: Per-run state a plugin keeps between its hooks, under the plugin's own key.
     state: dict[str, Any] = field(default_factory=dict)
+    #: The language the run's texts are rendered in (``meetcheck.i18n.LANGUAGES``).
+    language: str = field(default_factory=current_language)
     #: Readings measured elsewhere (the browser self-test); None: the checks measure.
     sensors: Sensors | None = None
 
@@ -97,7 +101,7 @@ def select_checks(
             chosen.append(needed)
             pending.append(needed)
             if notes is not None:
-                notes.append(f"also running {dep}: a selected check depends on it")
+                notes.append(_("also running {id}: a selected check depends on it").format(id=dep))
     return sorted(chosen, key=lambda c: c.id)
 
 
@@ -173,8 +177,8 @@ def _import_all(modules: Iterable[str]) -> None:
 
 async def preload(checks: Iterable[type[Check]]) -> None:
     """Import what the checks declare, in a thread, before the first check starts."""
-    modules = sorted({m for c in checks for m in c.imports})
-    if modules:
+    modules = sorted({m for c in checks for m in c.imports} - set(sys.modules))
+    if modules:  # none left after the first run: no thread hop per participant in a batch
         await asyncio.get_running_loop().run_in_executor(None, _import_all, modules)
 
 
@@ -205,12 +209,12 @@ class Runner:
         settings = self.info.profile.settings_for(check)
         return CheckResult(
             id=check.id,
-            title=check.title,
+            title=localize(check.title),
             category=check.category,
             severity=check.severity.value,
             required=settings.required,
             status=status,
-            remediation=check.remediation,
+            remediation=localize(check.remediation),
             **kw,
         )
 
@@ -222,14 +226,18 @@ class Runner:
         elif dep in self.given:
             dep_result = self.given[dep]
         else:
-            return f"skipped because it depends on {dep}, which is not part of this run"
+            return _("skipped because it depends on {id}, which is not part of this run").format(
+                id=dep
+            )
         if dep_result.status not in (Status.PASS, Status.WARN):
-            return f"skipped because {dep} ended {dep_result.status.value}"
+            return _("skipped because {id} ended {status}").format(
+                id=dep, status=dep_result.status.value
+            )
         return ""
 
     async def _run_one(self, check: type[Check]) -> CheckResult:
         if check.id in self._cyclic:
-            return self._result(check, Status.ERROR, reason="its depends_on forms a cycle")
+            return self._result(check, Status.ERROR, reason=_("its depends_on forms a cycle"))
         if self.info.sensors is not None:
             why = self.info.sensors.why_not(check.senses)
             if why:
@@ -256,14 +264,16 @@ class Runner:
                 out = await asyncio.wait_for(check().run(ctx), timeout=settings.timeout)
             except SkipCheck as exc:
                 return self._result(
-                    check, Status.SKIPPED, reason=str(exc), duration_s=time.perf_counter() - t0
+                    check, Status.SKIPPED, reason=exc.reason, duration_s=time.perf_counter() - t0
                 )
             except TimeoutError:
                 return self._result(
                     check,
                     Status.TIMEOUT,
                     duration_s=time.perf_counter() - t0,
-                    reason=f"did not finish within {settings.timeout:g} s (profile timeout)",
+                    reason=_("did not finish within {seconds} s (profile timeout)").format(
+                        seconds=f"{settings.timeout:g}"
+                    ),
                 )
             except asyncio.CancelledError:
                 raise
@@ -288,10 +298,12 @@ class Runner:
         bad = [f for f in findings if not isinstance(f, Finding)]
         if bad or not findings:
             why = (
-                f"run() returned {type(bad[0]).__name__} {bad[0]!r:.60}; return a Finding "
-                "(Finding.passed(...), .warn(...), .fail(...)) or a list of them"
+                _(
+                    "run() returned {type} {value}; return a Finding "
+                    "(Finding.passed(...), .warn(...), .fail(...)) or a list of them"
+                ).format(type=type(bad[0]).__name__, value=f"{bad[0]!r:.60}")
                 if bad
-                else "run() returned no findings; return at least one Finding"
+                else _("run() returned no findings; return at least one Finding")
             )
             return self._result(check, Status.ERROR, duration_s=duration, reason=why)
         illegal = [f.status for f in findings if f.status not in CHECK_STATUSES]
@@ -300,11 +312,11 @@ class Runner:
                 check,
                 Status.ERROR,
                 duration_s=duration,
-                reason=f"a check may not set {illegal[0].value} itself",
+                reason=_("a check may not set {status} itself").format(status=illegal[0].value),
             )
         for f in findings:
             if f.status is not Status.PASS and not f.remediation:
-                f.remediation = check.remediation
+                f.remediation = localize(check.remediation)
         status = max((f.status for f in findings), key=lambda s: s.rank)
         return self._result(check, status, findings=findings, duration_s=duration)
 
@@ -313,13 +325,13 @@ class Runner:
             result = await self._run_one(check)
         except asyncio.CancelledError:
             result = self._result(
-                check, Status.SKIPPED, reason="run interrupted before this check finished"
+                check, Status.SKIPPED, reason=_("run interrupted before this check finished")
             )
             self.results[check.id] = result
             raise
         self.results[check.id] = result
         # A copy: a hook that changes it cannot make the report disagree with its verdict.
-        self.plugins.call("meetcheck_check_finished", run=self.info, result=copy.deepcopy(result))
+        self.plugins.call("meetcheck_check_finished", run=self.info, result=result.copy())
         return result
 
     def _interrupt(self) -> None:
@@ -327,11 +339,13 @@ class Runner:
         for task in self._tasks.values():
             task.cancel()
 
-    async def run(self) -> Report:
+    async def run(self, *, handle_signals: bool = True) -> Report:
+        """Run every check; ``handle_signals=False`` leaves SIGINT/SIGTERM to a caller that
+        runs many participants on one loop (``meetcheck batch``) and cancels them itself."""
         self.plugins.call("meetcheck_run_started", run=self.info)
         loop = asyncio.get_running_loop()
         handled = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM) if handle_signals else ():
             try:
                 loop.add_signal_handler(sig, self._interrupt)
                 handled.append(sig)
@@ -354,7 +368,7 @@ class Runner:
         for check in self.info.checks:  # anything never started (interrupted early)
             if check.id not in self.results:
                 self.results[check.id] = self._result(
-                    check, Status.SKIPPED, reason="run interrupted before this check started"
+                    check, Status.SKIPPED, reason=_("run interrupted before this check started")
                 )
         ordered = [self.results[c.id] for c in sorted(self.info.checks, key=lambda c: c.id)]
         verdict = decide(ordered, self.info.interrupted)
@@ -364,6 +378,7 @@ class Runner:
             "$schema": SCHEMA_ID,
             "schema_version": SCHEMA_VERSION,
             "verdict": verdict.value,
+            "language": self.info.language,
             "interrupted": self.info.interrupted,
             "summary": counts(ordered),
             "started_at": self.info.started_at.isoformat(),

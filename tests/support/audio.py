@@ -63,3 +63,20 @@ def voice(seconds: float = 10.0, sr: int = 48000, **kw) -> np.ndarray:
     from meetcheck.media.voice import fullband_voice
 
     return fullband_voice(seconds, sr, **kw).astype(np.float64)
+
+
+def with_dropouts(x: np.ndarray, sr: int, count: int) -> np.ndarray:
+    """``x`` with ``count`` 20 ms runs of exact zeros at its loudest moments, at least 1 s
+    apart: dropouts that cut the speech off, as a busy USB hub makes them."""
+    x = x.copy()
+    win = int(0.02 * sr)
+    env = np.sqrt(np.convolve(x * x, np.ones(win) / win, mode="same"))
+    spots: list[int] = []
+    for i in np.argsort(env)[::-1]:
+        if all(abs(i - s) > sr for s in spots) and 2 * win < i < x.size - 3 * win:
+            spots.append(int(i))
+        if len(spots) == count:
+            break
+    for s in spots:
+        x[s : s + win] = 0.0
+    return x

@@ -8,9 +8,15 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+#: A USB microphone as PulseAudio describes it: (rate, channels, properties).
+USB_MIC = (48000, 1, "device.description='RODE NT-USB' device.bus=usb "
+           "device.form_factor=microphone")  # fmt: skip
 
 HAVE_PULSE = bool(shutil.which("pulseaudio") and shutil.which("pactl") and shutil.which("parec"))
 
@@ -87,3 +93,13 @@ class PulseServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+@contextmanager
+def running(root: Path, sources: dict[str, tuple[int, int, str]]) -> Iterator[PulseServer]:
+    """A server with ``usb_mic`` (:data:`USB_MIC`) and ``sources``, closed at the end."""
+    server = PulseServer(root, {"usb_mic": USB_MIC, **sources})
+    try:
+        yield server
+    finally:
+        server.close()

@@ -9,6 +9,7 @@ import click
 
 from meetcheck.errors import InputError
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.option import language_option
 from meetcheck.participant import ROLES
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ def check_and_report(
                     participant,
                     playback=bool(given.get("playback")),
                     echo_test=bool(given.get("echo_test", True)),
+                    backend=str(given.get("capture_backend") or "auto"),
                 )
             targets = plan_outputs(formats, outputs, plugins.reporters())
             render_options = report_options(report_option, plugins.reporters())
@@ -122,7 +124,9 @@ def check_and_report(
             )
     except KeyboardInterrupt:
         # Nothing ran, so there is no report; exit 1 (click's "Aborted!") would say NOT READY.
-        click.echo("meetcheck: interrupted before the checks started", err=True)
+        from meetcheck.i18n.core import _
+
+        click.echo(_("meetcheck: interrupted before the checks started"), err=True)
         return EXIT_INCOMPLETE
     for note in notes:
         click.echo(f"meetcheck: {note}", err=True)
@@ -134,7 +138,10 @@ def check_and_report(
     for p in problems:
         click.echo(f"meetcheck: error: {visible(p)}", err=True)
     if ("text", None) not in targets:  # the verdict in one line unless the text report shows it
-        click.echo(f"Verdict: {report.verdict}", err=True)
+        from meetcheck.i18n.core import _
+        from meetcheck.report.words import verdict
+
+        click.echo(_("Verdict: {verdict}").format(verdict=verdict(report.verdict)), err=True)
     if problems:
         return EXIT_USAGE
     return exit_code(Verdict(report.verdict), strict)
@@ -201,6 +208,7 @@ def check_and_report(
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--show-secrets", is_flag=True, help="Do not redact tokens in links.")
 @click.option("-q", "--quiet", is_flag=True, help="No live progress on stderr.")
+@language_option
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -222,6 +230,7 @@ def check(
     strict: bool,
     show_secrets: bool,
     quiet: bool,
+    lang: str,
     **cli_options: Any,
 ) -> None:
     """Run the self-test and write a readiness report."""

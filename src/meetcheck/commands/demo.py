@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.option import language_option
 
 DEMO_SECONDS = 8.0
 
@@ -53,12 +54,19 @@ def write_demo_audio(path: Path, seconds: float = DEMO_SECONDS) -> Path:
     "--json", "json_path", default=None, metavar="PATH", help="Also write the JSON report here."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No live progress on stderr.")
+@language_option
 @click.pass_context
 def demo(
-    ctx: click.Context, profile_ref: str, output: str, json_path: str | None, quiet: bool
+    ctx: click.Context,
+    profile_ref: str,
+    output: str,
+    json_path: str | None,
+    quiet: bool,
+    lang: str,
 ) -> None:
     """Self-test against an embedded local test meeting (no network needed)."""
     from meetcheck.commands.check import check_and_report
+    from meetcheck.i18n.core import _
     from meetcheck.participant import Participant
 
     with tempfile.TemporaryDirectory(prefix="meetcheck-demo-") as tmp:
@@ -79,7 +87,8 @@ def demo(
             if json_path:
                 formats.append("json")
                 outputs.append(json_path)
-            click.echo(f"meetcheck demo: test meeting at {server.base_url}", err=True)
+            where = _("meetcheck demo: test meeting at {url}").format(url=server.base_url)
+            click.echo(where, err=True)
             code = check_and_report(
                 ctx,
                 participant,
@@ -89,7 +98,7 @@ def demo(
                 outputs=tuple(outputs),
                 quiet=quiet,
             )
-    click.echo(f"HTML report: {output}", err=True)
+    click.echo(_("HTML report: {path}").format(path=output), err=True)
     ctx.exit(code)
 
 

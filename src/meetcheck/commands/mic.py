@@ -19,16 +19,18 @@ from typing import TYPE_CHECKING
 import click
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.option import language_option
+
+# the choices, without importing the capture module (numpy) to show --help
+BACKENDS = ("auto", "portaudio", "pulse")
 
 if TYPE_CHECKING:
     from meetcheck.participant import Participant
 
 READ_S = 8.0
 SILENT_S = 2.0
-PASSAGE = (
-    "Madam President, distinguished delegates: my delegation thanks the Secretariat for "
-    "the preparation of this meeting, and supports the draft decision before us."
-)
+# The passage and the prompts are in the audio family's catalog (translated):
+# meetcheck.checks.audio.guide
 
 
 def _meter(level: float, width: int = 30) -> str:
@@ -36,12 +38,13 @@ def _meter(level: float, width: int = 30) -> str:
     return "[" + "#" * filled + " " * (width - filled) + f"] {max(level, -99):5.1f} dBFS"
 
 
-def _echo_test(source, out_dir: Path) -> dict | None:  # noqa: ANN001 -- a capture.Source
+def _echo_test(source, out_dir: Path, backend: str) -> dict | None:  # noqa: ANN001 -- a Source
     """Play a test sound through the default output while recording; what came back."""
     import threading
 
     import numpy as np
 
+    from meetcheck.checks.audio import guide
     from meetcheck.media.capture import CaptureError, play, record
     from meetcheck.media.echo import MAX_DELAY_S, TEST_S, find_echo, test_signal
 
@@ -58,18 +61,19 @@ def _echo_test(source, out_dir: Path) -> dict | None:  # noqa: ANN001 -- a captu
         except CaptureError as exc:
             failed.append(str(exc))
 
-    click.echo("Now a short test sound through your loudspeakers (about 4 s)...", err=True)
+    click.echo(guide.test_sound(), err=True)
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
     try:
-        play(str(sound))
+        play(str(sound), backend)
     except CaptureError as exc:
-        click.echo(f"meetcheck: loudspeaker test: {exc}", err=True)
+        click.echo(f"meetcheck: {guide.loudspeaker_problem(str(exc))}", err=True)
         listener.join(TEST_S + MAX_DELAY_S + 15)
         return None
     listener.join(TEST_S + MAX_DELAY_S + 15)
     if failed or not heard:
-        click.echo(f"meetcheck: loudspeaker test: {failed[0] if failed else 'no audio'}", err=True)
+        why = failed[0] if failed else None
+        click.echo(f"meetcheck: {guide.loudspeaker_problem(why)}", err=True)
         return None
     mono = np.concatenate(heard, axis=1).mean(axis=0)
     return find_echo(mono, reference, rate).to_dict()
@@ -80,23 +84,25 @@ def guided_recording(
     out_dir: Path | None = None,
     playback: bool = False,
     echo_test: bool = True,
+    backend: str = "auto",
 ) -> Participant:
     """Record the speaker reading, then silent, from ``participant.mic``; the participant
     with ``audio`` set to the recording. On failure the participant is returned unchanged
     (the audio checks then report why) and the reason is printed."""
     import numpy as np
 
+    from meetcheck.checks.audio import guide
     from meetcheck.media.capture import CaptureError, find_source, list_sources, record
 
     try:
-        source = find_source(participant.mic or "default", list_sources())
+        source = find_source(participant.mic or "default", list_sources(backend))
     except CaptureError as exc:
-        click.echo(f"meetcheck: microphone: {exc}", err=True)
+        click.echo(f"meetcheck: {guide.microphone_problem(str(exc))}", err=True)
         return participant
     tty = sys.stderr.isatty()
-    click.echo(f"Microphone: {source.description or source.name} ({source.kind()})", err=True)
-    click.echo(f"Read this aloud, at your normal pace, for {READ_S:.0f} seconds:", err=True)
-    click.echo(f"\n    {PASSAGE}\n", err=True)
+    click.echo(guide.microphone(source), err=True)
+    click.echo(guide.read_aloud(READ_S), err=True)
+    click.echo(f"\n    {guide.passage()}\n", err=True)
 
     def show(level: float) -> None:
         if tty:
@@ -107,12 +113,12 @@ def guided_recording(
         chunks += list(record(source, READ_S, on_level=show))
         if tty:
             click.echo("", err=True)
-        click.echo(f"Now stay silent for {SILENT_S:.0f} seconds (the room's noise)...", err=True)
+        click.echo(guide.stay_silent(SILENT_S), err=True)
         chunks += list(record(source, SILENT_S, on_level=show))
         if tty:
             click.echo("", err=True)
     except CaptureError as exc:
-        click.echo(f"\nmeetcheck: microphone: {exc}", err=True)
+        click.echo(f"\nmeetcheck: {guide.microphone_problem(str(exc))}", err=True)
         return participant
     pcm = np.concatenate(chunks, axis=1)
     if out_dir is None:
@@ -125,17 +131,17 @@ def guided_recording(
 
         from meetcheck.media.echo import echo_result_path
 
-        result = _echo_test(source, out_dir)
+        result = _echo_test(source, out_dir, backend)
         if result is not None:
             echo_result_path(path).write_text(json.dumps(result), encoding="utf-8")
     if playback:
         from meetcheck.media.capture import play
 
-        click.echo("Playing your recording back: this is how you sound...", err=True)
+        click.echo(guide.playing_back(), err=True)
         try:
-            play(str(path))
+            play(str(path), backend)
         except CaptureError as exc:
-            click.echo(f"meetcheck: playback: {exc}", err=True)
+            click.echo(f"meetcheck: {guide.playback_problem(str(exc))}", err=True)
     return replace(participant, audio=str(path))
 
 
@@ -157,30 +163,33 @@ def mic() -> None:
     """Microphones the sound server knows."""
 
 
+BACKEND_OPTION = dict(
+    type=click.Choice(BACKENDS),
+    default="auto",
+    show_default=True,
+    help="What records the microphone: PortAudio (sounddevice: Windows, macOS, Linux) or "
+    "PulseAudio/PipeWire's parec; auto takes PortAudio when it is installed.",
+)
+
+
 @mic.command("list")
-def mic_list() -> None:
+@click.option("--capture-backend", **BACKEND_OPTION)
+@language_option
+def mic_list(capture_backend: str, lang: str) -> None:
     """List capture devices with their bus and form factor."""
+    from meetcheck.checks.audio import guide
     from meetcheck.media.capture import CaptureError, list_sources
     from meetcheck.readable import visible
 
     try:
-        sources = list_sources()
+        sources = list_sources(capture_backend)
     except CaptureError as exc:
         click.echo(f"meetcheck: error: {exc}", err=True)
         sys.exit(1)
     if not sources:
-        click.echo("no capture devices")
+        click.echo(guide.no_devices())
     for s in sources:
-        details = ", ".join(
-            p
-            for p in (
-                s.kind(),
-                f"bus {s.bus}" if s.bus else "",
-                f"form factor {s.form_factor}" if s.form_factor else "",
-                f"{s.sample_rate} Hz, {s.channels} ch" if s.sample_rate else "",
-            )
-            if p
-        )
+        details = guide.details(s, ", ".join(map(visible, s.aliases)))
         click.echo(f"{visible(s.name)}: {visible(s.description)} ({details})")
 
 
@@ -191,6 +200,7 @@ def meetcheck_register_commands(cli: click.Group) -> None:
 
 @hookimpl
 def meetcheck_add_options(add) -> None:  # noqa: ANN001 -- the hook's add(...)
+    add("--capture-backend", **BACKEND_OPTION)
     add(
         "--playback",
         is_flag=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.option import language_option
 
 
 @click.group()
@@ -17,6 +18,7 @@ def report() -> None:
 @click.option("--format", "formats", multiple=True, metavar="FORMAT")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="PATH")
 @click.option("--report-option", multiple=True, metavar="FORMAT.KEY=VALUE")
+@language_option
 @click.pass_context
 def report_render(
     ctx: click.Context,
@@ -24,8 +26,9 @@ def report_render(
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
     report_option: tuple[str, ...],
+    lang: str,
 ) -> None:
-    """Re-render a saved JSON report in another format."""
+    """Re-render a saved JSON report in another format or language (--lang)."""
     from meetcheck.cli import plugins_of
     from meetcheck.output import plan_outputs, report_options, write_reports
     from meetcheck.readable import visible
@@ -33,7 +36,9 @@ def report_render(
     from meetcheck.verdict import EXIT_USAGE
 
     plugins = plugins_of(ctx)
-    data = load_report(report_path)
+    from meetcheck.i18n.rerender import translate_report
+
+    data = translate_report(load_report(report_path), plugins.catalogs())
     targets = plan_outputs(formats, outputs, plugins.reporters())
     options = report_options(report_option, plugins.reporters())
     problems = write_reports(data, targets, plugins.reporters(), options)

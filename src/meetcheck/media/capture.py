@@ -1,105 +1,93 @@
-"""Live microphones through the system's sound server (PulseAudio, or PipeWire's
-PulseAudio service, which every current Linux desktop runs).
+"""Live microphones: which capture backend records, and the devices as one list.
 
-Why ``pactl`` and ``parec`` (Debian ``pulseaudio-utils``) rather than a Python binding:
-the sound server is what knows a device's bus (``bluetooth``, ``usb``, ``pci``) and form
-factor (``headset``, ``internal``...), which is how a built-in or Bluetooth microphone is
-recognised; PyAV's wheels have no PulseAudio input, and sounddevice reaches the server only
-through PortAudio's ALSA layer, which hides those properties. Both tools speak to
-PulseAudio and PipeWire alike. macOS and Windows capture is not built yet.
+Two backends, chosen explicitly (``--capture-backend``, ``auto`` by default):
+
+- ``portaudio`` (:mod:`meetcheck.media.portaudio`, the sounddevice binding): Windows
+  (WASAPI), macOS (Core Audio) and Linux (ALSA, and through ALSA's ``pulse`` device the
+  PulseAudio/PipeWire server). ``auto`` takes it whenever it loads.
+- ``pulse`` (:mod:`meetcheck.media.pulse`, ``pactl``/``parec``): Linux without PortAudio.
+
+Whichever records, the sound server is asked about the devices it knows when it runs:
+only it tells a device's bus (bluetooth, usb, pci) and form factor (headset, internal),
+how a Bluetooth or built-in microphone is recognised. Its sources and PortAudio's devices
+are merged where they are the same device (the same ALSA card and device, or the same
+name); a server source is recorded through PortAudio's ``pulse`` device when there is one.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import shutil
-import subprocess
-import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 
-CHUNK_S = 0.1
+from meetcheck.media import portaudio, pulse
+from meetcheck.media.device import CHUNK_S, CaptureError, Source
+
+__all__ = ["CHUNK_S", "CaptureError", "Source", "find_source", "list_sources", "play", "record"]
+
+BACKENDS = ("auto", "portaudio", "pulse")
 
 
-class CaptureError(Exception):
-    """No sound server, no such device, or the recording failed; the message says which."""
+def choose_backend(wanted: str = "auto") -> str:
+    """``portaudio`` or ``pulse``: the one asked for, or for ``auto`` PortAudio when it
+    loads, else the sound server's tools; a CaptureError saying what to install."""
+    if wanted not in BACKENDS:
+        raise CaptureError(f"unknown capture backend {wanted!r} (one of {', '.join(BACKENDS)})")
+    if wanted == "portaudio":
+        portaudio.load()
+        return wanted
+    if wanted == "pulse" or not portaudio.available() and pulse.available():
+        return "pulse"
+    if portaudio.available():
+        return "portaudio"
+    raise CaptureError(
+        "no capture library: install sounddevice (pip install sounddevice; on Linux also "
+        "libportaudio2), or on Linux pulseaudio-utils; or record yourself and pass the file "
+        "with --audio FILE"
+    )
 
 
-@dataclass(frozen=True)
-class Source:
-    """A capture device as the sound server describes it."""
-
-    name: str
-    description: str
-    bus: str = ""  # device.bus: bluetooth, usb, pci ...
-    form_factor: str = ""  # device.form_factor: headset, microphone, internal, webcam ...
-    sample_rate: int = 0
-    channels: int = 0
-    monitor: bool = False  # the monitor of an output, not a microphone
-
-    def kind(self) -> str:
-        """A plain-words description of what this device probably is."""
-        if self.monitor:
-            return "monitor of an output (not a microphone)"
-        if self.bus == "bluetooth":
-            return "Bluetooth device"
-        if self.form_factor == "internal" or self.bus == "pci" and not self.form_factor:
-            return "built-in microphone"
-        parts = [p for p in (self.bus.upper() if self.bus else "", self.form_factor) if p]
-        return " ".join(parts) or "microphone"
+def _same(server: Source, dev: Source) -> bool:
+    if server.alsa_hw and server.alsa_hw == dev.alsa_hw:
+        return True
+    names = {server.name.casefold(), server.description.casefold()}
+    return dev.name.casefold() in names
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if not path:
-        raise CaptureError(
-            f"{name} not found: live microphones need PulseAudio or PipeWire with "
-            "pulseaudio-utils; record yourself instead and pass the file with --audio FILE"
-        )
-    return path
+def merge(devices: list[Source], server: list[Source]) -> list[Source]:
+    """PortAudio's devices and the sound server's sources as one list: a server source
+    keeps its metadata and is recorded through PortAudio's ``pulse`` device when there is
+    one (by ``parec`` otherwise); a PortAudio device that is one of them becomes its alias."""
+    via = next((d for d in devices if d.name == portaudio.SERVER_DEVICE), None)
+    merged, twins = [], set()
+    for src in server:
+        twin = next((d for d in devices if _same(src, d)), None)
+        if twin is not None:
+            twins.add(twin.device)
+        aliases = (twin.name,) if twin is not None else ()
+        if via is not None:
+            src = replace(src, backend="portaudio", host_api=via.host_api, device=via.device,
+                          route=src.name)  # fmt: skip
+        merged.append(replace(src, aliases=aliases))
+    return merged + [d for d in devices if d.device not in twins]
 
 
-def list_sources(timeout: float = 10.0) -> list[Source]:
-    """Every capture device the sound server knows, microphones first."""
-    try:
-        done = subprocess.run(
-            [_tool("pactl"), "--format=json", "list", "sources"],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        raise CaptureError("the sound server did not answer within 10 s") from None
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no answer"])[-1]
-        raise CaptureError(f"no PulseAudio or PipeWire sound server is running ({reason})")
-    try:
-        raw = json.loads(done.stdout or "[]")
-    except json.JSONDecodeError:
-        raise CaptureError("pactl is too old to list devices as JSON (PulseAudio 16+)") from None
-    sources = []
-    for item in raw:
-        props = item.get("properties") or {}
-        spec = str(item.get("sample_specification", "")).split()
-        rate = next((int(p[:-2]) for p in spec if p.endswith("Hz") and p[:-2].isdigit()), 0)
-        chans = next((int(p[:-2]) for p in spec if p.endswith("ch") and p[:-2].isdigit()), 0)
-        sources.append(
-            Source(
-                name=str(item.get("name", "")),
-                description=str(item.get("description") or props.get("device.description", "")),
-                bus=str(props.get("device.bus", "")),
-                form_factor=str(props.get("device.form_factor", "")),
-                sample_rate=rate,
-                channels=chans,
-                monitor=bool(item.get("monitor_of_sink") not in (None, "", "n/a"))
-                or str(props.get("device.class", "")) == "monitor",
-            )
-        )
-    return sorted(sources, key=lambda s: s.monitor)
+def list_sources(backend: str = "auto") -> list[Source]:
+    """Every capture device, microphones first (the default input first with PortAudio
+    alone, the server's order with a sound server)."""
+    if choose_backend(backend) == "pulse":
+        return sorted(pulse.list_sources(), key=lambda s: s.monitor)
+    devices = portaudio.list_sources()
+    server: list[Source] = []
+    if pulse.available():
+        try:
+            server = pulse.list_sources()
+        except CaptureError:
+            if not devices:
+                raise  # Linux with no sound server and no device: say why
+    return sorted(merge(devices, server), key=lambda s: s.monitor)
 
 
 def find_source(device: str, sources: list[Source]) -> Source:
@@ -110,7 +98,7 @@ def find_source(device: str, sources: list[Source]) -> Source:
             raise CaptureError("no microphone found: connect one and check it is switched on")
         return mics[0]
     for s in sources:
-        if device in (s.name, s.description):
+        if device in (s.name, s.description, *s.aliases):
             return s
     known = ", ".join(s.name for s in mics) or "none"
     raise CaptureError(f"unknown microphone {device!r} (microphones: {known})")
@@ -123,51 +111,27 @@ def record(
     channels: int | None = None,
     on_level: Callable[[float], None] | None = None,
 ) -> Iterator[np.ndarray]:
-    """Record ``seconds`` from ``source`` through ``parec``, as (channels, n) float chunks
+    """Record ``seconds`` from ``source`` with its backend, as (channels, n) float chunks
     of 100 ms; ``on_level`` gets each chunk's RMS level in dBFS (a live meter)."""
     rate = sample_rate or source.sample_rate or 48000
     chans = channels or max(1, min(2, source.channels or 1))
-    cmd = [_tool("parec"), f"--device={source.name}", "--raw", "--format=s16le"]
-    cmd += [f"--rate={rate}", f"--channels={chans}", "--latency-msec=50"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    want = int(round(seconds * rate))
-    step = int(CHUNK_S * rate) * chans * 2
-    got = 0
-    deadline = time.monotonic() + seconds + 10.0
-    # a device that stops delivering would block the read for ever: end the recorder
-    watchdog = threading.Timer(seconds + 10.0, proc.kill)
-    watchdog.daemon = True
-    watchdog.start()
+    backend = portaudio if source.backend == "portaudio" else pulse
+    chunks = backend.record(source, rate, chans, seconds)
     try:
-        while got < want:
-            data = proc.stdout.read(step) if proc.stdout else b""
-            if not data:
-                err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
-                why = err.splitlines()[-1] if err else "no audio"
-                raise CaptureError(f"recording from {source.name} stopped: {why}")
-            usable = len(data) - len(data) % (2 * chans)
-            pcm = np.frombuffer(data[:usable], dtype="<i2").reshape(-1, chans).T / 32768.0
-            pcm = pcm[:, : want - got]
-            got += pcm.shape[1]
+        for pcm in chunks:
             if on_level is not None and pcm.size:
                 ms = float(np.mean(pcm * pcm))
                 on_level(10 * math.log10(ms) if ms > 0 else -math.inf)
             yield pcm
-            if time.monotonic() > deadline:
-                raise CaptureError(f"recording from {source.name} is far slower than real time")
     finally:
-        watchdog.cancel()
-        proc.kill()
-        proc.wait()
+        chunks.close()
 
 
-def play(path: str, sink: str | None = None, timeout: float = 60.0) -> None:
-    """Play a recording through the sound server (``paplay``), waiting for its end."""
-    cmd = [_tool("paplay"), "--latency-msec=50"] + ([f"--device={sink}"] if sink else []) + [path]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise CaptureError("playback did not finish") from None
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no output device"])[-1]
-        raise CaptureError(f"could not play the recording back ({reason})")
+def play(path: str, backend: str = "auto") -> None:
+    """Play a recording on the default output with the chosen backend, to its end."""
+    if choose_backend(backend) == "portaudio":
+        portaudio.play(path)
+    else:
+        pulse.play(path)
+
+

@@ -14,27 +14,15 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.core import _, ngettext
+from meetcheck.i18n.language import current_language, is_rtl
+from meetcheck.report import words
 from meetcheck.report.plain import number, show_value, visible_obj
 from meetcheck.report.reporter import Reporter
 
 if TYPE_CHECKING:
     import jinja2
 
-VERDICT_MEANING = {
-    "READY": "All required checks passed: you are ready to take the floor.",
-    "READY WITH WARNINGS": (
-        "Nothing blocks you, but some results are close to their limits: "
-        "fixing them now makes your intervention safer."
-    ),
-    "NOT READY": (
-        "At least one required check failed: fix the items below before the meeting, "
-        "then run the check again."
-    ),
-    "INCOMPLETE": (
-        "Some required checks could not finish, so readiness is unknown: "
-        "fix the items below and run the check again."
-    ),
-}
 # Order of the "what to fix" list: what blocks the meeting first.
 FIX_ORDER = {"FAIL": 0, "ERROR": 1, "TIMEOUT": 2, "WARN": 3, "SKIPPED": 4}
 GAUGE_WIDTH = 320.0
@@ -176,13 +164,15 @@ def _level_chart(series: list[tuple[float, float]], threshold: dict[str, Any] | 
         for kind in ("warn", "fail"):
             value = threshold.get(kind)
             if _is_number(value):
-                label = f"{kind} {number(value)} dBFS (speech level)"
+                label = _("{limit} {value} dBFS (speech level)").format(
+                    limit=words.limit_word(kind), value=number(value)
+                )
                 limits.append({"kind": kind, "y": _y_db(value), "label": label})
     ticks = [{"x": round(t / end * CHART_WIDTH, 1), "label": f"{t:g} s"}
              for t in _nice_ticks(end)]  # fmt: skip
     return {
         "kind": "level",
-        "label": f"Level over {number(end)} s, dBFS (100 ms steps)",
+        "label": _("Level over {seconds} s, dBFS (100 ms steps)").format(seconds=number(end)),
         "lines": [{"class": "speech", "points": _polyline(points)}],
         "grid": _db_grid(),
         "ticks": ticks,
@@ -212,11 +202,18 @@ def _spectrum_chart(speech: list[tuple[float, float]], pause: list[tuple[float, 
     lo, hi = (_x_hz(f) for f in _TARGET_BAND_HZ)
     ticks = [{"x": _x_hz(f), "label": t} for f, t in
              ((100, "100 Hz"), (1000, "1 kHz"), (10000, "10 kHz"))]  # fmt: skip
-    what = " and the pauses (dashed)" if speech and pause else ""
+    if speech and pause:
+        label = _(
+            "Spectrum of the speech and the pauses (dashed), dB re its loudest band, "
+            "against 125 Hz - 15 kHz"
+        )
+    elif speech:
+        label = _("Spectrum of the speech, dB re its loudest band, against 125 Hz - 15 kHz")
+    else:
+        label = _("Spectrum of the pauses, dB re its loudest band, against 125 Hz - 15 kHz")
     return {
         "kind": "spectrum",
-        "label": f"Spectrum of the {'speech' if speech else 'pauses'}{what}, dB re its "
-        "loudest band, against 125 Hz - 15 kHz",
+        "label": label,
         "lines": lines,
         "grid": _db_grid(),
         "ticks": ticks,
@@ -261,28 +258,97 @@ def to_fix(results: list[dict[str, Any]], required: bool) -> list[dict[str, Any]
     return sorted(items, key=lambda i: FIX_ORDER.get(i["result"]["status"], 9))
 
 
+#: The ``lang`` attribute of each report language (Simplified Chinese, as the UN writes it).
+HTML_LANG = {"zh": "zh-Hans"}
+
+
+def fmt(template: str, **values: Any) -> Any:
+    """A translated template with its values, as HTML: the template and the values are
+    escaped, and in a right-to-left page each value is a ``<bdi>`` (numbers, ids, names
+    and URLs keep their own direction inside the sentence)."""
+    from markupsafe import Markup, escape
+
+    if is_rtl():
+        values = {k: Markup("<bdi>{}</bdi>").format(v) for k, v in values.items()}
+    return Markup(escape(str(template))).format(**values)
+
+
+def limits_text(t: dict[str, Any]) -> str:
+    """'warning above 30 ms, fail above 300 ms', or 'no limits set'."""
+    unit = f" {t['unit']}" if t.get("unit") else ""
+    above = t.get("direction") == "higher_is_worse"
+    parts = []
+    if t.get("warn") is not None:
+        template = _("warning above {value}") if above else _("warning below {value}")
+        parts.append(template.format(value=number(t["warn"]) + unit))
+    if t.get("fail") is not None:
+        template = _("fail above {value}") if above else _("fail below {value}")
+        parts.append(template.format(value=number(t["fail"]) + unit))
+    return words.listing(parts) if parts else _("no limits set")
+
+
+def summary_counts(summary: dict[str, int]) -> list[str]:
+    """'3 passed', '1 with warnings', ... for the statuses that occurred."""
+    forms = {
+        "PASS": lambda n: ngettext("{n} passed", "{n} passed", n),
+        "WARN": lambda n: ngettext("{n} with warnings", "{n} with warnings", n),
+        "FAIL": lambda n: ngettext("{n} failed", "{n} failed", n),
+        "ERROR": lambda n: ngettext("{n} with errors", "{n} with errors", n),
+        "TIMEOUT": lambda n: ngettext("{n} timed out", "{n} timed out", n),
+        "SKIPPED": lambda n: ngettext("{n} skipped", "{n} skipped", n),
+    }
+    return [forms[k](n).format(n=n) for k, n in summary.items() if n and k in forms]
+
+
+def plugin_error_html(e: dict[str, str]) -> Any:
+    from markupsafe import Markup
+
+    name = Markup("<strong>{}</strong>").format(e.get("plugin", ""))
+    return fmt(_("{plugin} failed {stage}: {message}"), plugin=name,
+               stage=words.stage(e.get("stage", "")), message=e.get("message", ""))  # fmt: skip
+
+
 @cache
-def _environment() -> jinja2.Environment:
+def template_environment(package: str = "meetcheck.report") -> jinja2.Environment:
+    """Templates of ``package`` with the report's filters and shared partials (base styles,
+    status icons), so another page (the batch dashboard) looks and escapes like the report."""
     import jinja2  # only when rendering: `meetcheck --help` loads this plugin too
 
+    loaders = [jinja2.PackageLoader(p, "templates") for p in dict.fromkeys([package, __package__])]
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("meetcheck.report", "templates"),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(number=number, value=show_value, time=show_time)
+    env.filters.update(number=number, value=show_value, time=show_time, fmt=fmt)
     env.globals.update(
-        gauge_for=gauge_for, charts_for=charts_for, to_fix=to_fix, meaning=VERDICT_MEANING
+        gauge_for=gauge_for,
+        charts_for=charts_for,
+        to_fix=to_fix,
+        words=words,
+        limits_text=limits_text,
+        summary_counts=summary_counts,
+        plugin_error_html=plugin_error_html,
+        _=_,
+        ngettext=ngettext,
     )
     return env
 
 
+def page_language() -> dict[str, str]:
+    """``html_lang`` and ``html_dir`` for the root element of a page in the active language."""
+    lang = current_language()
+    return {"html_lang": HTML_LANG.get(lang, lang), "html_dir": "rtl" if is_rtl(lang) else "ltr"}
+
+
 def render(data: dict[str, Any]) -> str:
-    """The report as one HTML page (expects the already-redacted report dict)."""
-    return _environment().get_template("report.html.j2").render(r=visible_obj(data))
+    """The report as one HTML page (expects the already-redacted report dict), in the
+    active language: ``lang`` and ``dir`` (``rtl`` for Arabic) on the root element."""
+    template = template_environment().get_template("report.html.j2")
+    return template.render(r=visible_obj(data), **page_language())
 
 
 @hookimpl

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.core import _
 from meetcheck.report.plain import finding_details, visible_obj
 from meetcheck.report.reporter import Reporter
 
@@ -50,7 +51,7 @@ def findings_text(result: dict[str, Any]) -> str:
         lines.append(f"{f['status']}: {f['message']}")
         lines += ["  " + line for line in finding_details(f)]
     if result["status"] in ("ERROR", "TIMEOUT") and result["remediation"]:
-        lines.append(f"fix: {result['remediation']}")
+        lines.append(_("fix: {fix}").format(fix=result["remediation"]))
     return "\n".join(lines)
 
 
@@ -79,7 +80,7 @@ def _testcase(suite: ET.Element, r: dict[str, Any]) -> None:
     elif status in ("ERROR", "TIMEOUT"):
         _sub(case, "error", text, message=r["reason"] or status, type=status)
     elif status == "SKIPPED":
-        _sub(case, "skipped", message=r["reason"] or "skipped")
+        _sub(case, "skipped", message=r["reason"] or _("skipped"))
     if text and status in ("PASS", "WARN"):  # the others carry it in failure/error
         _sub(case, "system-out", text)
 
@@ -113,10 +114,9 @@ def render(data: dict[str, Any]) -> str:
     )
     for r in results:
         _testcase(suite, r)
-    errors_out = [
-        f"plugin {e['plugin']} failed {e['stage']}: {e['message']}"
-        for e in data["environment"].get("plugin_errors", [])
-    ]
+    from meetcheck.report.words import plugin_error
+
+    errors_out = [plugin_error(e) for e in data["environment"].get("plugin_errors", [])]
     if errors_out:
         _sub(suite, "system-err", "\n".join(errors_out))
     ET.indent(root)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n.core import ngettext
+from meetcheck.i18n.language import isolate
 from meetcheck.readable import visible
 from meetcheck.redact import redact_text
 
@@ -31,15 +33,22 @@ class Progress:
         sys.stderr.flush()
 
     def started(self, profile_name: str) -> None:
-        noun = "check" if self.total == 1 else "checks"
-        name = visible(profile_name)
-        self.write(f"meetcheck: running {self.total} {noun} (profile {name})\n")
+        line = ngettext(
+            "meetcheck: running {n} check (profile {profile})",
+            "meetcheck: running {n} checks (profile {profile})",
+            self.total,
+        ).format(n=self.total, profile=visible(profile_name))
+        self.write(f"{line}\n")
 
     def finished(self, result: CheckResult) -> None:
+        from meetcheck.report import words
+
         self.done += 1
         worst = [f for f in result.findings if f.status is result.status]
         msg = redact_text(worst[0].message if worst else result.reason, self.show_secrets)
-        line = f"[{self.done}/{self.total}] {result.status.value:<7} {result.id}  {msg}"
+        status = f"{words.status(result.status.value):<{max(7, words.status_width())}}"
+        count = isolate(f"[{self.done}/{self.total}]")
+        line = f"{count} {status} {isolate(result.id)}  {msg}"
         line = visible(line)  # the message may come from a meeting file or a plugin
         if sys.stderr.isatty():
             end = "\n" if result.status.value != "PASS" else ""

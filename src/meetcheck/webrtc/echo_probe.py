@@ -18,12 +18,16 @@ Figures and their units:
 * ``reorder_pct``: answers that arrived after an answer to a later probe;
 * ``bitrate_kbps``: the audio bit rate sent (``outbound-rtp`` bytes, as deltas);
 * ``candidate_type``: the local candidate of the nominated ICE pair (host, srflx, relay)
-  and its transport.
+  and its transport;
+* ``heard``: with ``listen``, that many seconds of the audio that came back (48 kHz mono
+  float32), read after it settles: ``pcm`` (the speaker's recording, looped) as the
+  platform carries it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import time
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OPUS_CLOCK = 48000
+SETTLE_S = 0.3  # the codecs and jitter buffers settle before the audio heard back counts
 
 
 @dataclass
@@ -51,6 +56,7 @@ class EchoFigures:
     audio_frames: int
     connect_ms: float
     notes: list[str] = field(default_factory=list)
+    heard: Any = None  # np.ndarray: the audio that came back, with ``listen``
     source: str = ""  # "" measured here; else who measured it ("browser getStats()")
 
 
@@ -148,16 +154,19 @@ async def measure_echo(
     relay_only: bool = False,
     connect_timeout: float = 8.0,
     burst_window: float = 0.2,
+    pcm: Any = None,
+    listen: float = 0.0,
 ) -> EchoFigures:
-    """Call the echo endpoint, measure for ``seconds``, hang up; raises
-    :class:`meetcheck.webrtc.client.EndpointError` if the endpoint refuses the call and
-    ``TimeoutError`` if the call does not connect."""
+    """Call the echo endpoint sending ``pcm`` (48 kHz mono, looped; a 440 Hz tone when
+    None), measure for ``seconds`` and keep ``listen`` seconds of the audio that comes
+    back, hang up; raises :class:`meetcheck.webrtc.client.EndpointError` if the endpoint
+    refuses the call and ``TimeoutError`` if the call does not connect."""
     from meetcheck.webrtc.client import EchoClient, tone
 
     client = EchoClient(
         url,
         token,
-        pcm=tone(440.0, 1.0, 0.2),
+        pcm=tone(440.0, 1.0, 0.2) if pcm is None else pcm,
         data_channel=True,
         ice_servers=ice_servers or [],
         ice_transport_policy="relay" if relay_only else "all",
@@ -169,6 +178,14 @@ async def measure_echo(
         await asyncio.wait_for(client.channel_open.wait(), max(left, 0.1))
         connect_ms = (time.monotonic() - start) * 1000
         assert client.pc is not None
+
+        async def hear() -> Any:
+            await client.first_frame(connect_timeout)
+            await client.read(SETTLE_S)
+            return await client.read(listen, timeout=listen + 10)
+
+        # beside the probes, on the same call
+        listener = asyncio.ensure_future(hear()) if listen > 0 else None
         before = await _rtp_stats(client.pc)
         t0 = time.monotonic()
         count = max(int(seconds / interval), 1)
@@ -207,6 +224,10 @@ async def measure_echo(
         sent_bytes = after.get("bytes_sent", 0) - before.get("bytes_sent", 0)
         audio_frames = client.receiver.frames
         notes = []
+        heard = None
+        if listener is not None:
+            with contextlib.suppress(TimeoutError):  # heard stays None: nothing came back
+                heard = await asyncio.wait_for(listener, listen + SETTLE_S + 15)
         echo_jitter = None
         if "jitter_units" in after and after.get("packets_received", 0) > 10:
             echo_jitter = round(after["jitter_units"] / OPUS_CLOCK * 1000, 2)
@@ -232,6 +253,7 @@ async def measure_echo(
             audio_frames=audio_frames,
             connect_ms=round(connect_ms, 1),
             notes=notes,
+            heard=heard,
         )
     finally:
         try:

@@ -10,6 +10,8 @@ import math
 from typing import TYPE_CHECKING
 
 from meetcheck.check import Finding
+from meetcheck.checks.audio._catalog import N_, _
+from meetcheck.i18n import localize
 
 if TYPE_CHECKING:
     from meetcheck.context import CheckContext
@@ -21,7 +23,7 @@ KEY = "audio.recording"
 #: The sensor reading the family is judged from in a browser self-test (the recording).
 SENSES = (KEY,)
 
-NO_INPUT = "needs your microphone (--mic [DEVICE]) or a recording of it (--audio FILE)"
+NO_INPUT = N_("needs your microphone (--mic [DEVICE]) or a recording of it (--audio FILE)")
 
 
 class Unreadable(Exception):
@@ -37,14 +39,19 @@ def _analyse(path: str) -> AudioAnalysis | Unreadable:
         return Unreadable(str(exc))
 
 
+def backend(ctx: CheckContext) -> str:
+    """The capture backend the run was asked for (``--capture-backend``)."""
+    return str(ctx.cli_options.get("capture_backend") or "auto")
+
+
 def _mic_problem(ctx: CheckContext) -> str:
     from meetcheck.media.capture import CaptureError, find_source, list_sources
 
     try:
-        source = find_source(ctx.participant.mic or "default", list_sources())
+        source = find_source(ctx.participant.mic or "default", list_sources(backend(ctx)))
     except CaptureError as exc:
         return str(exc)
-    return f"{source.name} did not deliver audio"
+    return _("{device} did not deliver audio").format(device=source.name)
 
 
 async def recording(ctx: CheckContext) -> AudioAnalysis | Finding:
@@ -57,25 +64,30 @@ async def recording(ctx: CheckContext) -> AudioAnalysis | Finding:
         # the guided recording before the run failed (meetcheck check --mic printed why)
         why = await ctx.shared.once(KEY + ".mic", lambda: ctx.blocking(_mic_problem, ctx))
         return Finding.fail(
-            f"no recording from the microphone: {why}",
-            fix="Connect a USB microphone or headset, allow this program to use it, check "
-            "the name with 'meetcheck mic list', and run the check again.",
+            _("no recording from the microphone: {reason}").format(reason=why),
+            fix=_(
+                "Connect a USB microphone or headset, allow this program to use it, check "
+                "the name with 'meetcheck mic list', and run the check again."
+            ),
         )
     if not path:
-        ctx.skip(NO_INPUT)
+        ctx.skip(localize(NO_INPUT))
     result = await ctx.shared.once(KEY, lambda: ctx.blocking(_analyse, path))
     if isinstance(result, Unreadable):
         return Finding.fail(
-            f"could not read the recording {path}: {result}",
-            fix="Record yourself again and save the file as WAV or FLAC.",
+            _("could not read the recording {path}: {error}").format(path=path, error=str(result)),
+            fix=_("Record yourself again and save the file as WAV or FLAC."),
         )
     return result
 
 
 def needs_speech(ctx: CheckContext, rec: AudioAnalysis, what: str) -> None:
-    """Skip a check that judges speech when the recording has none (audio.speech fails)."""
+    """Skip a check that judges speech when the recording has none (audio.speech fails);
+    ``what`` is a translated noun phrase (``_("dropouts")``)."""
     if not rec.has_speech:
-        ctx.skip(f"no speech in the recording to measure {what} on (see audio.speech)")
+        # Translators: {what} is what the check measures, e.g. "the frequency range"
+        reason = _("no speech in the recording to measure {what} on (see audio.speech)")
+        ctx.skip(reason.format(what=what))
 
 
 def level(value: float) -> float:
@@ -102,58 +114,39 @@ def with_chart(finding: Finding, rec: AudioAnalysis, *names: str) -> Finding:
     return finding
 
 
-AFTER_CODEC_S = 4.0  # how much of the recording goes through the echo endpoint (real time)
-
-
 def _analyse_pcm(pcm, rate: int) -> AudioAnalysis:  # noqa: ANN001 -- float mono
     from meetcheck.media.analysis import AudioAnalyzer
 
     analyzer = AudioAnalyzer(rate, 1)
-    analyzer.feed(pcm[None, :])
+    analyzer.feed(pcm.astype("float64")[None, :])
     return analyzer.finish()
 
 
 async def after_codec(ctx: CheckContext) -> AudioAnalysis | str | None:
-    """The recording as the platform carries it: sent through the meeting's echo endpoint
-    (Opus over WebRTC, both ways) and measured like the original, once per run.
+    """The recording as the platform carries it: what came back from the run's echo call
+    (:mod:`meetcheck.checks._echo_call`, the call ``network.media`` judges too: Opus over
+    WebRTC both ways), measured like the original, once per run.
 
-    None without an echo endpoint in the meeting file; a string saying why when the call
-    failed (the network checks say more about that).
+    None without an echo endpoint in the meeting file; a string saying why when nothing
+    came back (the network checks say more about the call).
     """
+    from meetcheck.checks._echo_call import echo_call
+
     meeting = ctx.meeting
     if meeting is None or not meeting.echo_url or not ctx.participant.audio:
-        return None  # also in a browser self-test: its echo call is network.media's
+        return None
+    call = await echo_call(ctx)
+    if call.figures is None:
+        return _("the call to the echo endpoint failed ({error})").format(error=call.error)
+    if call.audio_note:
+        return call.audio_note
+    heard = call.figures.heard
+    if heard is None or not heard.size:
+        return _("no audio came back from the echo endpoint")
 
-    return await ctx.shared.once(KEY + ".after_codec", lambda: _through_echo(ctx))
+    async def analyse() -> AudioAnalysis:
+        from meetcheck.media.frames import SAMPLE_RATE
 
+        return await ctx.blocking(_analyse_pcm, heard, SAMPLE_RATE)
 
-async def _through_echo(ctx: CheckContext) -> AudioAnalysis | str:
-
-    import aiohttp
-
-    from meetcheck.media.audiofile import AudioFileError, read_mono
-    from meetcheck.media.frames import SAMPLE_RATE
-    from meetcheck.webrtc.client import EchoClient, EndpointError
-
-    meeting = ctx.meeting
-    assert meeting is not None
-    try:
-        pcm = await ctx.blocking(read_mono, ctx.participant.audio, SAMPLE_RATE, AFTER_CODEC_S)
-    except AudioFileError as exc:
-        return str(exc)
-    seconds = pcm.size / SAMPLE_RATE
-    if seconds < 1.0:
-        return "the recording is too short to send"
-    try:
-        async with EchoClient(
-            meeting.echo_url, meeting.echo_token, pcm=pcm, data_channel=False
-        ) as call:
-            await call.wait_connected()
-            await call.first_frame(10)
-            await call.read(0.3)  # the codecs and jitter buffers settle
-            back = await call.read(seconds, timeout=seconds + 10)
-    except (EndpointError, TimeoutError, OSError, aiohttp.ClientError) as exc:
-        return f"the echo endpoint could not be used ({type(exc).__name__})"
-    except Exception as exc:  # noqa: BLE001 -- aiortc's own errors: a finding, not an ERROR
-        return f"the call to the echo endpoint failed ({type(exc).__name__}: {exc})"
-    return await ctx.blocking(_analyse_pcm, back.astype("float64"), SAMPLE_RATE)
+    return await ctx.shared.once(KEY + ".after_codec", analyse)

@@ -10,6 +10,7 @@ within 60 dB of its strongest band and clearly above the pauses' noise.
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.audio._catalog import N_, _
 from meetcheck.checks.audio._recording import (
     IMPORTS,
     SENSES,
@@ -19,28 +20,29 @@ from meetcheck.checks.audio._recording import (
     with_chart,
 )
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 
 _BAND_WORDS = {
-    "narrowband": "telephone band (about 3.4 kHz)",
-    "wideband": "wideband (about 7 kHz)",
-    "super-wideband": "super-wideband (about 11-12 kHz)",
-    "fullband": "15 kHz and above",
+    "narrowband": N_("telephone band (about 3.4 kHz)"),
+    "wideband": N_("wideband (about 7 kHz)"),
+    "super-wideband": N_("super-wideband (about 11-12 kHz)"),
+    "fullband": N_("15 kHz and above"),
 }
 
 
 class Bandwidth(Check):
     id = "audio.bandwidth"
-    title = "Frequency range of the voice (125 Hz - 15 kHz)"
+    title = N_("Frequency range of the voice (125 Hz - 15 kHz)")
     severity = Severity.HIGH
-    remediation = (
+    remediation = N_(
         "Use a wired USB microphone or a headset with a boom microphone; Bluetooth headsets "
         "and built-in laptop microphones cut the high frequencies interpreters need."
     )
     metrics = {
         "bandwidth_hz": Metric(
-            "Hz", higher_is_worse=False, description="highest frequency of the speech"
+            "Hz", higher_is_worse=False, description=N_("highest frequency of the speech")
         ),
-        "low_hz": Metric("Hz", higher_is_worse=True, description="lowest frequency reached"),
+        "low_hz": Metric("Hz", higher_is_worse=True, description=N_("lowest frequency reached")),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")
     senses = SENSES
@@ -49,42 +51,52 @@ class Bandwidth(Check):
         rec = await recording(ctx)
         if isinstance(rec, Finding):
             return rec
-        needs_speech(ctx, rec, "the frequency range")
-        words = _BAND_WORDS.get(rec.band, rec.band)
+        needs_speech(ctx, rec, _("the frequency range"))
+        words = localize(_BAND_WORDS.get(rec.band, rec.band))
         nyquist = rec.sample_rate // 2
-        cap = (
-            f"; the {rec.sample_rate} Hz sample rate cannot carry more than {nyquist} Hz"
-            if nyquist < 15000
-            else ""
-        )
+        if nyquist < 15000:
+            bad = _(
+                "speech reaches only {value} {unit}: {band}, short of {limit} {unit}; "
+                "the {rate} Hz sample rate cannot carry more than {nyquist} Hz"
+            )
+        else:
+            bad = _("speech reaches only {value} {unit}: {band}, short of {limit} {unit}")
         noisy = rec.snr_db < 20
         top = ctx.judge(
             "bandwidth_hz",
             round(rec.bandwidth_hz),
-            ok=f"speech reaches {{value}} {{unit}}: {words}",
-            bad=f"speech reaches only {{value}} {{unit}}: {words}, short of {{limit}} {{unit}}"
-            + cap,
-            note="background noise may hide the higher frequencies" if noisy else "",
+            ok=_("speech reaches {value} {unit}: {band}"),
+            bad=bad,
+            values={"band": words, "rate": rec.sample_rate, "nyquist": nyquist},
+            note=_("background noise may hide the higher frequencies") if noisy else "",
             extra=[Measurement("band", rec.band)],
         )
         low = ctx.judge(
             "low_hz",
             round(rec.low_hz),
-            ok="low frequencies reach down to {value} {unit}",
-            bad="low frequencies reach down only to {value} {unit} (limit {limit} {unit})",
-            fix="Switch off 'low cut' or 'voice isolation' filters in the microphone's "
-            "software, or use a microphone with a fuller low range (a high voice has "
-            "little sound below 200 Hz, so this is only a warning).",
+            ok=_("low frequencies reach down to {value} {unit}"),
+            bad=_("low frequencies reach down only to {value} {unit} (limit {limit} {unit})"),
+            fix=_(
+                "Switch off 'low cut' or 'voice isolation' filters in the microphone's "
+                "software, or use a microphone with a fuller low range (a high voice has "
+                "little sound below 200 Hz, so this is only a warning)."
+            ),
         )
         out = [with_chart(top, rec, "speech_spectrum", "pause_spectrum"), low]
         carried = await after_codec(ctx)
         if isinstance(carried, str):
-            out.append(Finding.passed(f"not measured as the platform carries it: {carried}"))
+            message = _("not measured as the platform carries it: {reason}")
+            out.append(Finding.passed(message.format(reason=carried)))
         elif carried is not None and carried.has_speech:
             out.append(
                 Finding.passed(
-                    f"as the platform carries it (through the meeting's echo endpoint): "
-                    f"{round(carried.bandwidth_hz)} Hz, {_BAND_WORDS.get(carried.band, '')}",
+                    _(
+                        "as the platform carries it (through the meeting's echo endpoint): "
+                        "{bandwidth} Hz, {band}"
+                    ).format(
+                        bandwidth=round(carried.bandwidth_hz),
+                        band=localize(_BAND_WORDS.get(carried.band, "")),
+                    ),
                     facts=[
                         Measurement("bandwidth_after_codec_hz", round(carried.bandwidth_hz), "Hz"),
                         Measurement("band_after_codec", carried.band),

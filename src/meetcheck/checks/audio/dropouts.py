@@ -9,19 +9,20 @@ which natural pauses and noise gates never do.
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks.audio._catalog import N_, _, ngettext
 from meetcheck.checks.audio._recording import IMPORTS, SENSES, needs_speech, recording
 from meetcheck.context import CheckContext
 
 
 class Dropouts(Check):
     id = "audio.dropouts"
-    title = "No dropouts (sudden digital silence) in the speech"
+    title = N_("No dropouts (sudden digital silence) in the speech")
     severity = Severity.HIGH
-    remediation = (
+    remediation = N_(
         "Plug the microphone straight into the computer, not through a USB hub, close other "
         "programs, and record again."
     )
-    metrics = {"dropouts": Metric("", higher_is_worse=True, description="dropouts in speech")}
+    metrics = {"dropouts": Metric("", higher_is_worse=True, description=N_("dropouts in speech"))}
     options = {
         "min_ms": Option(float, 5.0, "shortest digital silence counted, ms", min=0.5, max=200),
     }
@@ -32,21 +33,37 @@ class Dropouts(Check):
         rec = await recording(ctx)
         if isinstance(rec, Finding):
             return rec
-        needs_speech(ctx, rec, "dropouts")
+        needs_speech(ctx, rec, _("dropouts"))
         if rec.gated:
             return Finding.passed(
-                "the pauses are digital silence (a noise gate, noise suppression or a "
-                "synthetic voice), so a silent gap cannot be told from a dropout",
+                _(
+                    "the pauses are digital silence (a noise gate, noise suppression or a "
+                    "synthetic voice), so a silent gap cannot be told from a dropout"
+                ),
                 facts={"gated": True},
             )
         found = rec.dropouts_inside_speech(float(ctx.options["min_ms"]) / 1000.0)
         total_ms = round(1000.0 * sum(d.length_s for d in found), 1)
         at = ", ".join(f"{d.start_s:.2f} s" for d in found[:5])
-        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        if len(found) > 5:
+            # Translators: {times} lists the first five, e.g. "1.36 s, 3.63 s"; the plural
+            # form follows the number of dropouts {value}
+            bad = ngettext(
+                "{value} dropout cut the speech off (at {times} and {more} more)",
+                "{value} dropouts cut the speech off (at {times} and {more} more)",
+                len(found),
+            )
+        else:
+            bad = ngettext(
+                "{value} dropout cut the speech off (at {times})",
+                "{value} dropouts cut the speech off (at {times})",
+                len(found),
+            )
         return ctx.judge(
             "dropouts",
             len(found),
-            ok="no dropouts in the speech",
-            bad=f"{{value}} dropouts cut the speech off (at {at}{more})",
+            ok=_("no dropouts in the speech"),
+            bad=bad,
+            values={"times": at, "more": len(found) - 5},
             extra=[Measurement("dropout_ms", total_ms, "ms")],
         )

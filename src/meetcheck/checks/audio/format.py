@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
-from meetcheck.checks.audio._recording import IMPORTS, SENSES, db, level, recording
+from meetcheck.checks.audio._catalog import N_, _, ngettext
+from meetcheck.checks.audio._recording import IMPORTS, SENSES, backend, db, level, recording
 from meetcheck.context import CheckContext
 
 # Device or file names that say "hands-free headset": Bluetooth HFP/HSP, the narrowband mode.
@@ -22,21 +23,25 @@ _HANDS_FREE = re.compile(
 def hands_free_hint(name: str) -> str:
     """Why a device name suggests a narrowband Bluetooth headset, or ''."""
     m = _HANDS_FREE.search(name or "")
-    return f"the name '{name}' says {m.group(0)}" if m else ""
+    return _("the name '{name}' says {word}").format(name=name, word=m.group(0)) if m else ""
 
 
-def _device_hint(device: str) -> str:
+def _device_hint(device: str, backend: str) -> str:
     """What the sound server says about the device: Bluetooth, or a built-in microphone."""
     from meetcheck.media.capture import CaptureError, find_source, list_sources
 
     try:
-        source = find_source(device, list_sources())
+        source = find_source(device, list_sources(backend))
     except CaptureError:
         return ""
     if source.bus == "bluetooth" or hands_free_hint(source.name + " " + source.description):
-        return f"the sound server reports {source.name} as a Bluetooth device"
+        return _("the sound server reports {device} as a Bluetooth device").format(
+            device=source.name
+        )
     if source.kind() == "built-in microphone":
-        return f"the sound server reports {source.name} as a built-in microphone"
+        return _("the sound server reports {device} as a built-in microphone").format(
+            device=source.name
+        )
     return ""
 
 
@@ -44,14 +49,14 @@ class AudioFormat(Check):
     """Sample rate and channels: 8 or 16 kHz capture means a narrowband headset mode."""
 
     id = "audio.format"
-    title = "Microphone recording format (sample rate, channels)"
+    title = N_("Microphone recording format (sample rate, channels)")
     severity = Severity.HIGH
-    remediation = (
+    remediation = N_(
         "Use a wired USB microphone or headset. If you use a Bluetooth headset, it records in "
         "telephone quality while it is a microphone: connect a wired one instead."
     )
     metrics = {
-        "sample_rate_hz": Metric("Hz", higher_is_worse=False, description="sample rate"),
+        "sample_rate_hz": Metric("Hz", higher_is_worse=False, description=N_("sample rate")),
     }
     imports = IMPORTS
     senses = SENSES
@@ -60,7 +65,10 @@ class AudioFormat(Check):
         rec = await recording(ctx)
         if isinstance(rec, Finding):
             return rec
-        shape = "mono" if rec.channels == 1 else f"{rec.channels} channels"
+        if rec.channels == 1:
+            shape = _("mono")
+        else:
+            shape = ngettext("{n} channel", "{n} channels", rec.channels).format(n=rec.channels)
         extra = [
             Measurement("channels", rec.channels),
             Measurement("codec", rec.codec),
@@ -70,21 +78,23 @@ class AudioFormat(Check):
         finding = ctx.judge(
             "sample_rate_hz",
             rec.sample_rate,
-            ok="{value} {unit}, " + shape + f", {rec.codec}",
-            bad="recorded at {value} {unit} ("
-            + shape
-            + "): below {limit} {unit}, the rate of a narrowband (telephone or Bluetooth "
-            "hands-free) microphone",
+            ok=_("{value} {unit}, {shape}, {codec}"),
+            bad=_(
+                "recorded at {value} {unit} ({shape}): below {limit} {unit}, the rate of a "
+                "narrowband (telephone or Bluetooth hands-free) microphone"
+            ),
+            values={"shape": shape, "codec": rec.codec},
             extra=extra,
         )
         # the device's name: --mic, or the label the browser self-test reported
         hint = hands_free_hint(ctx.participant.mic or ctx.sensor("audio.device") or "")
         if ctx.participant.mic and not hint:
-            hint = await ctx.blocking(_device_hint, ctx.participant.mic)
+            hint = await ctx.blocking(_device_hint, ctx.participant.mic, backend(ctx))
         if hint and finding.status.value == "PASS":
             return Finding.warn(
-                f"{finding.message}; {hint}: RSI guidance rules out Bluetooth and built-in "
-                "microphones",
+                _(
+                    "{message}; {hint}: RSI guidance rules out Bluetooth and built-in microphones"
+                ).format(message=finding.message, hint=hint),
                 facts=finding.measurements,
                 threshold=finding.threshold,
             )
@@ -95,15 +105,15 @@ class AudioChannels(Check):
     """A dead or much quieter channel: testrtc users met it as a 'silent' microphone."""
 
     id = "audio.channels"
-    title = "Both channels carry the voice"
+    title = N_("Both channels carry the voice")
     severity = Severity.MEDIUM
-    remediation = (
+    remediation = N_(
         "One channel of your microphone is silent or much quieter: set the microphone to mono "
         "in your computer's sound settings, or plug the microphone into the right socket."
     )
     metrics = {
         "channel_diff_db": Metric(
-            "dB", higher_is_worse=True, description="loudest minus quietest channel"
+            "dB", higher_is_worse=True, description=N_("loudest minus quietest channel")
         ),
     }
     imports = IMPORTS
@@ -114,21 +124,28 @@ class AudioChannels(Check):
         if isinstance(rec, Finding):
             return rec
         if rec.channels == 1:
-            return Finding.passed("mono recording: one channel", facts={"channels": 1})
+            return Finding.passed(_("mono recording: one channel"), facts={"channels": 1})
         levels = [level(v) for v in rec.channel_levels_dbfs]
         diff = db(max(levels) - min(levels))
         quiet = levels.index(min(levels)) + 1
         extra = [Measurement(f"channel_{i + 1}_dbfs", v, "dBFS") for i, v in enumerate(levels)]
         silent = min(levels) <= -100
-        what = (
-            f"channel {quiet} is silent"
-            if silent
-            else f"channel {quiet} is {{value}} {{unit}} quieter than the loudest"
-        )
+        if silent:
+            bad = _("channel {channel} is silent (limit {limit} {unit})")
+        else:
+            bad = _(
+                "channel {channel} is {value} {unit} quieter than the loudest "
+                "(limit {limit} {unit})"
+            )
         return ctx.judge(
             "channel_diff_db",
             diff,
-            ok=f"{rec.channels} channels within {{value}} {{unit}} of each other",
-            bad=what + " (limit {limit} {unit})",
+            ok=ngettext(
+                "{n} channel within {value} {unit} of each other",
+                "{n} channels within {value} {unit} of each other",
+                rec.channels,
+            ),
+            bad=bad,
+            values={"channel": quiet, "n": rec.channels},
             extra=extra,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks.audio._catalog import N_, _, ngettext
 from meetcheck.checks.audio._recording import (
     IMPORTS,
     SENSES,
@@ -23,17 +24,17 @@ from meetcheck.context import CheckContext
 
 class Level(Check):
     id = "audio.level"
-    title = "Speech level (ITU-T P.56) and peaks (ITU-R BS.1770)"
+    title = N_("Speech level (ITU-T P.56) and peaks (ITU-R BS.1770)")
     severity = Severity.HIGH
-    remediation = (
+    remediation = N_(
         "Raise the microphone's input level in your computer's sound settings, or speak "
         "closer to the microphone (about a hand's width away)."
     )
     metrics = {
         "active_level_dbfs": Metric(
-            "dBFS", higher_is_worse=False, description="P.56 active speech level"
+            "dBFS", higher_is_worse=False, description=N_("P.56 active speech level")
         ),
-        "true_peak_dbtp": Metric("dBTP", higher_is_worse=True, description="BS.1770 true peak"),
+        "true_peak_dbtp": Metric("dBTP", higher_is_worse=True, description=N_("BS.1770 true peak")),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")  # the echo call, with a meeting file
     senses = SENSES
@@ -44,15 +45,15 @@ class Level(Check):
             return rec
         if not math.isfinite(rec.active_level_dbfs) or rec.active_level_dbfs < -100:
             return Finding.fail(
-                "the recording is silent: no level to measure",
+                _("the recording is silent: no level to measure"),
                 facts=[Measurement("active_level_dbfs", level(rec.active_level_dbfs), "dBFS")],
             )
-        note = "" if rec.has_speech else "no speech found, this is the level of the sound heard"
+        note = "" if rec.has_speech else _("no speech found, this is the level of the sound heard")
         active = ctx.judge(
             "active_level_dbfs",
             round(rec.active_level_dbfs, 2),
-            ok="speech at {value} {unit} (active level, pauses left out)",
-            bad="speech at {value} {unit} is too quiet (limit {limit} {unit})",
+            ok=_("speech at {value} {unit} (active level, pauses left out)"),
+            bad=_("speech at {value} {unit} is too quiet (limit {limit} {unit})"),
             note=note,
             extra=[
                 Measurement("loudness_lufs", level(rec.loudness_lufs), "LUFS"),
@@ -62,11 +63,15 @@ class Level(Check):
         peak = ctx.judge(
             "true_peak_dbtp",
             level(rec.true_peak_dbtp),
-            ok="peaks reach {value} {unit}",
-            bad="peaks reach {value} {unit}, above {limit} {unit}: the loudest sounds are "
-            "at the edge of distortion",
-            fix="Lower the microphone's input level a little, or sit a little further from "
-            "the microphone.",
+            ok=_("peaks reach {value} {unit}"),
+            bad=_(
+                "peaks reach {value} {unit}, above {limit} {unit}: the loudest sounds are "
+                "at the edge of distortion"
+            ),
+            fix=_(
+                "Lower the microphone's input level a little, or sit a little further from "
+                "the microphone."
+            ),
         )
         out = [with_chart(active, rec, "level_over_time"), peak]
         carried = await after_codec(ctx)
@@ -74,8 +79,10 @@ class Level(Check):
             after = round(carried.active_level_dbfs, 2)
             out.append(
                 Finding.passed(
-                    f"as the platform carries it (through the meeting's echo endpoint): "
-                    f"speech at {after} dBFS",
+                    _(
+                        "as the platform carries it (through the meeting's echo endpoint): "
+                        "speech at {level} dBFS"
+                    ).format(level=after),
                     facts=[Measurement("active_level_after_codec_dbfs", after, "dBFS")],
                 )
             )
@@ -86,15 +93,15 @@ class Clipping(Check):
     """Runs of samples at full scale: the flat tops a clipping stage leaves."""
 
     id = "audio.clipping"
-    title = "No clipping (distortion at full scale)"
+    title = N_("No clipping (distortion at full scale)")
     severity = Severity.HIGH
-    remediation = (
+    remediation = N_(
         "Lower the microphone's input level in your computer's sound settings (and turn off "
         "any 'boost'), then record again."
     )
     metrics = {
         "clipped_pct": Metric(
-            "%", higher_is_worse=True, description="share of samples in clipped runs"
+            "%", higher_is_worse=True, description=N_("share of samples in clipped runs")
         ),
     }
     options = {
@@ -115,9 +122,17 @@ class Clipping(Check):
         return ctx.judge(
             "clipped_pct",
             pct,
-            ok=f"{runs} clipped runs" if runs else "no clipping",
-            bad=f"{runs} clipped runs of {min_run} or more samples at full scale: {{value}} "
-            "{unit} of the recording is distorted (limit {limit} {unit})",
+            ok=ngettext("{runs} clipped run", "{runs} clipped runs", runs)
+            if runs
+            else _("no clipping"),
+            bad=ngettext(
+                "{runs} clipped run of {min_run} or more samples at full scale: {value} "
+                "{unit} of the recording is distorted (limit {limit} {unit})",
+                "{runs} clipped runs of {min_run} or more samples at full scale: {value} "
+                "{unit} of the recording is distorted (limit {limit} {unit})",
+                runs,
+            ),
+            values={"runs": runs, "min_run": min_run},
             extra=[
                 Measurement("clipped_runs", runs),
                 Measurement("min_run", min_run, "samples"),

@@ -8,6 +8,7 @@ the recording; the speech-to-noise ratio compares it with the speech's active le
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.audio._catalog import N_, _
 from meetcheck.checks.audio._recording import (
     IMPORTS,
     SENSES,
@@ -22,15 +23,17 @@ from meetcheck.context import CheckContext
 
 class Noise(Check):
     id = "audio.noise"
-    title = "Background noise and speech-to-noise ratio"
+    title = N_("Background noise and speech-to-noise ratio")
     severity = Severity.HIGH
-    remediation = (
+    remediation = N_(
         "Move to a quiet room, close windows and doors, switch off fans and air conditioning "
         "near you, and use a directional (cardioid) microphone close to your mouth."
     )
     metrics = {
-        "noise_floor_dbfs": Metric("dBFS", higher_is_worse=True, description="level in the pauses"),
-        "snr_db": Metric("dB", higher_is_worse=False, description="speech-to-noise ratio"),
+        "noise_floor_dbfs": Metric(
+            "dBFS", higher_is_worse=True, description=N_("level in the pauses")
+        ),
+        "snr_db": Metric("dB", higher_is_worse=False, description=N_("speech-to-noise ratio")),
     }
     imports = IMPORTS
     senses = SENSES
@@ -39,21 +42,21 @@ class Noise(Check):
         rec = await recording(ctx)
         if isinstance(rec, Finding):
             return rec
-        needs_speech(ctx, rec, "the speech-to-noise ratio")
+        needs_speech(ctx, rec, _("the speech-to-noise ratio"))
         floor = level(rec.noise_floor_dbfs)
         silent = floor <= -120
         noise = ctx.judge(
             "noise_floor_dbfs",
             floor,
-            ok="digital silence in the pauses" if silent else "noise floor {value} {unit}",
-            bad="noise floor {value} {unit} in the pauses, above {limit} {unit}",
-            note="a noise gate or noise suppression is on" if silent else "",
+            ok=_("digital silence in the pauses") if silent else _("noise floor {value} {unit}"),
+            bad=_("noise floor {value} {unit} in the pauses, above {limit} {unit}"),
+            note=_("a noise gate or noise suppression is on") if silent else "",
         )
         snr = ctx.judge(
             "snr_db",
             db(rec.snr_db),
-            ok="speech {value} {unit} above the noise",
-            bad="speech only {value} {unit} above the noise (limit {limit} {unit})",
+            ok=_("speech {value} {unit} above the noise"),
+            bad=_("speech only {value} {unit} above the noise (limit {limit} {unit})"),
             extra=[Measurement("speech_level_dbfs", level(rec.speech_level_dbfs), "dBFS")],
         )
         return [with_chart(noise, rec, "pause_spectrum"), snr]
@@ -63,14 +66,14 @@ class Hum(Check):
     """50/60 Hz mains hum and its harmonics: a ground loop or an unshielded cable."""
 
     id = "audio.hum"
-    title = "No mains hum (50/60 Hz)"
+    title = N_("No mains hum (50/60 Hz)")
     severity = Severity.MEDIUM
-    remediation = (
+    remediation = N_(
         "Plug the microphone straight into the computer (not through an extension or a "
         "docking station), run the laptop on battery for a moment to test, and keep "
         "microphone cables away from power cables."
     )
-    metrics = {"hum_dbfs": Metric("dBFS", higher_is_worse=True, description="hum level")}
+    metrics = {"hum_dbfs": Metric("dBFS", higher_is_worse=True, description=N_("hum level"))}
     imports = IMPORTS
     senses = SENSES
 
@@ -83,8 +86,9 @@ class Hum(Check):
         return ctx.judge(
             "hum_dbfs",
             value,
-            ok=f"{hz} Hz hum at {{value}} {{unit}}" if hz else "no mains hum found",
-            bad=f"{hz} Hz mains hum at {{value}} {{unit}}, above {{limit}} {{unit}}",
+            ok=_("{hz} Hz hum at {value} {unit}") if hz else _("no mains hum found"),
+            bad=_("{hz} Hz mains hum at {value} {unit}, above {limit} {unit}"),
+            values={"hz": hz},
             extra=[Measurement("hum_hz", hz, "Hz")],
         )
 
@@ -93,14 +97,14 @@ class DcOffset(Check):
     """A constant offset: a faulty sound card or microphone preamplifier."""
 
     id = "audio.dc"
-    title = "No DC offset"
+    title = N_("No DC offset")
     severity = Severity.LOW
-    remediation = (
+    remediation = N_(
         "The microphone or sound card adds a constant offset: try another USB port or "
         "another microphone."
     )
     metrics = {
-        "dc_offset_pct": Metric("%", higher_is_worse=True, description="mean of full scale"),
+        "dc_offset_pct": Metric("%", higher_is_worse=True, description=N_("mean of full scale")),
     }
     imports = IMPORTS
     senses = SENSES
@@ -114,7 +118,7 @@ class DcOffset(Check):
         return ctx.judge(
             "dc_offset_pct",
             pct,
-            ok="DC offset {value} {unit} of full scale",
-            bad="DC offset {value} {unit} of full scale, above {limit} {unit}",
+            ok=_("DC offset {value} {unit} of full scale"),
+            bad=_("DC offset {value} {unit} of full scale, above {limit} {unit}"),
             extra=[Measurement("dc_offset_signed", round(worst, 6))],
         )

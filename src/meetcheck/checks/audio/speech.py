@@ -9,19 +9,20 @@ from __future__ import annotations
 import math
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.audio._catalog import N_, _
 from meetcheck.checks.audio._recording import IMPORTS, SENSES, level, recording
 from meetcheck.context import CheckContext
 
 
 class Speech(Check):
     id = "audio.speech"
-    title = "Speech is heard in the recording"
+    title = N_("Speech is heard in the recording")
     severity = Severity.CRITICAL
-    remediation = (
+    remediation = N_(
         "Check that the right microphone is selected and not muted, speak close to it, and "
         "record again while reading the passage aloud."
     )
-    metrics = {"speech_s": Metric("s", higher_is_worse=False, description="seconds of speech")}
+    metrics = {"speech_s": Metric("s", higher_is_worse=False, description=N_("seconds of speech"))}
     imports = IMPORTS
     senses = SENSES
 
@@ -35,13 +36,15 @@ class Speech(Check):
         ]
         if not rec.has_speech:
             if not math.isfinite(rec.active_level_dbfs):
-                why = "the recording is silent (digital silence)"
+                why = _("the recording is silent (digital silence)")
             elif rec.active_level_dbfs < -70:
-                why = f"the recording is almost silent ({level(rec.active_level_dbfs)} dBFS)"
+                why = _("the recording is almost silent ({level} dBFS)").format(
+                    level=level(rec.active_level_dbfs)
+                )
             else:
-                why = "the recording holds only a steady sound (noise or a tone), no speech"
+                why = _("the recording holds only a steady sound (noise or a tone), no speech")
             return Finding.fail(
-                f"no speech found: {why}",
+                _("no speech found: {reason}").format(reason=why),
                 facts=[Measurement("speech_s", 0.0, "s"), *facts],
             )
         ratio = 100.0 * rec.speech_s / rec.duration_s if rec.duration_s else 0.0
@@ -49,8 +52,8 @@ class Speech(Check):
         return ctx.judge(
             "speech_s",
             round(rec.speech_s, 2),
-            ok="{value} {unit} of speech",
-            bad="only {value} {unit} of speech, less than {limit} {unit}",
-            fix="Record again and read the passage aloud for the whole recording.",
+            ok=_("{value} {unit} of speech"),
+            bad=_("only {value} {unit} of speech, less than {limit} {unit}"),
+            fix=_("Record again and read the passage aloud for the whole recording."),
             extra=facts,
         )

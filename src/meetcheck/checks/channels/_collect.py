@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from meetcheck.checks.channels._catalog import N_, _
+
 if TYPE_CHECKING:  # asyncio and the meeting parser load when the checks run, not at --help
     import asyncio
 
@@ -44,15 +46,15 @@ PERIOD_S = 2.0  # the timing marks' period: delays are known modulo this
 AHEAD_TOLERANCE_S = 0.05  # a channel cannot be ahead of the floor by more than this
 
 STATUS_MEANING = {
-    400: "the server rejected the request as malformed",
-    401: "the server wants a token: the meeting file gives none for this channel",
-    403: "the server refused the token: it is wrong or has expired",
-    404: "the server has no such channel",
-    405: "the URL is not a WHEP endpoint",
-    413: "the server found the request too large",
-    415: "the URL is not a WHEP endpoint",
-    429: "the server is rate-limiting requests",
-    503: "the server is full and takes no more listeners for now",
+    400: N_("the server rejected the request as malformed"),
+    401: N_("the server wants a token: the meeting file gives none for this channel"),
+    403: N_("the server refused the token: it is wrong or has expired"),
+    404: N_("the server has no such channel"),
+    405: N_("the URL is not a WHEP endpoint"),
+    413: N_("the server found the request too large"),
+    415: N_("the URL is not a WHEP endpoint"),
+    429: N_("the server is rate-limiting requests"),
+    503: N_("the server is full and takes no more listeners for now"),
 }
 
 
@@ -66,7 +68,9 @@ class ChannelData:
     via: str = "whep"  # or "webcast" (an HLS playlist or HTTP audio stream, read by PyAV)
     # reception
     ok: bool = False
-    problem: str = ""  # one line: what went wrong, when not ok
+    # One line: what went wrong, when not ok. Written in the listening process, which runs
+    # in English: a translatable Text, so ``localize(problem)`` shows it in the run's language.
+    problem: str = ""
     stage: str = ""  # where it went wrong: request, answer, connect, audio
     http_status: int | None = None
     retry_after: str = ""
@@ -123,7 +127,7 @@ async def collect(ctx: CheckContext) -> Collection:
         return given
     meeting = ctx.require_meeting()
     if not meeting.channels and not meeting.webcast:
-        ctx.skip("the meeting file lists no interpretation channels ([channels] or [webcast])")
+        ctx.skip(_("the meeting file lists no interpretation channels ([channels] or [webcast])"))
     task = await ctx.shared.once(KEY, lambda: _start(meeting))
     return await asyncio.shield(task)
 
@@ -172,16 +176,16 @@ async def _collect_isolated(meeting: Meeting) -> Collection:
             proc.communicate(pickle.dumps((light, _limits()))), CHILD_TIMEOUT_S
         )
     except TimeoutError:
-        return _crashed(light, f"the listener did not finish within {CHILD_TIMEOUT_S:g} s")
+        why = _("the listener did not finish within {seconds} s")
+        return _crashed(light, why.format(seconds=f"{CHILD_TIMEOUT_S:g}"))
     finally:
         if proc.returncode is None:  # timed out, or the run was interrupted
             proc.kill()
             await asyncio.shield(proc.wait())
     if proc.returncode != 0 or not out:
         last = (err.decode(errors="replace").strip().splitlines() or [""])[-1]
-        return _crashed(
-            light, f"the listening process failed (exit {proc.returncode}: {last[:200]})"
-        )
+        why = _("the listening process failed (exit {code}: {error})")
+        return _crashed(light, why.format(code=proc.returncode, error=last[:200]))
     return pickle.loads(out)  # our own child's output
 
 
@@ -260,28 +264,30 @@ async def _listen(channel: Channel, out: ChannelData, ice: list[Any]) -> Any:
         except EndpointError as exc:
             out.http_status = exc.status
             out.retry_after = str(exc.headers.get("Retry-After", "") or "")
-            meaning = STATUS_MEANING.get(exc.status, "the server refused the request")
-            out.problem = f"HTTP {exc.status}: {meaning}"
+            meaning = STATUS_MEANING.get(exc.status, N_("the server refused the request"))
             if out.retry_after:
-                out.problem += f" (Retry-After: {out.retry_after} s)"
+                text = _("HTTP {status}: {meaning} (Retry-After: {seconds} s)")
+            else:
+                text = _("HTTP {status}: {meaning}")
+            out.problem = text.format(status=exc.status, meaning=meaning, seconds=out.retry_after)
             return None
         except TimeoutError:
-            out.problem = f"no answer within {CONNECT_TIMEOUT_S:g} s"
+            out.problem = _("no answer within {seconds} s").format(seconds=f"{CONNECT_TIMEOUT_S:g}")
             return None
         except aiohttp.ClientError as exc:
-            out.problem = f"cannot reach the endpoint ({type(exc).__name__}: {exc})"
+            out.problem = _("cannot reach the endpoint ({error})").format(error=_error(exc))
             return None
         except (OSError, ValueError) as exc:
-            out.problem = f"the exchange failed ({type(exc).__name__}: {exc})"
+            out.problem = _("the exchange failed ({error})").format(error=_error(exc))
             return None
         out.stage = "audio"
         try:
             first = await client.first_frame(FIRST_AUDIO_TIMEOUT_S)
         except TimeoutError:
             state = client.pc.connectionState if client.pc is not None else "none"
-            out.problem = (
-                f"answered, but no audio within {FIRST_AUDIO_TIMEOUT_S:g} s (connection {state})"
-            )
+            out.problem = _(
+                "answered, but no audio within {seconds} s (connection {state})"
+            ).format(seconds=f"{FIRST_AUDIO_TIMEOUT_S:g}", state=state)
             if state != "connected":
                 out.stage = "connect"
             return None
@@ -289,10 +295,12 @@ async def _listen(channel: Channel, out: ChannelData, ice: list[Any]) -> Any:
         try:
             capture = await client.capture(LISTEN_S, timeout=LISTEN_S + 2)
         except TimeoutError as exc:
-            out.problem = f"audio stopped after it started ({exc})"
+            out.problem = _("audio stopped after it started ({error})").format(error=str(exc))
             return None
         if capture.seconds < LISTEN_S / 2:
-            out.problem = f"audio stopped after {capture.seconds:.1f} s"
+            out.problem = _("audio stopped after {seconds} s").format(
+                seconds=f"{capture.seconds:.1f}"
+            )
             return None
         out.stats = await inbound_stats(client)
         out.ok = True
@@ -314,16 +322,26 @@ def _listen_webcast(channel: Channel, out: ChannelData) -> Any:
         capture = listen(channel.url, LISTEN_S, token=channel.token, timeout=CONNECT_TIMEOUT_S)
     except WebcastError as exc:
         out.http_status = exc.status
-        meaning = STATUS_MEANING.get(exc.status or 0, "")
-        out.problem = f"HTTP {exc.status}: {meaning}" if exc.status and meaning else str(exc)
+        meaning = STATUS_MEANING.get(exc.status or 0)
+        if exc.status and meaning:
+            out.problem = _("HTTP {status}: {meaning}").format(status=exc.status, meaning=meaning)
+        else:
+            out.problem = str(exc)
         return None
     out.first_audio_ms = capture.first_audio_s * 1000.0
     if capture.seconds < LISTEN_S / 2:
-        out.problem = f"the stream ended after {capture.seconds:.1f} s of audio"
+        out.problem = _("the stream ended after {seconds} s of audio").format(
+            seconds=f"{capture.seconds:.1f}"
+        )
         return None
     out.ok = True
     out.stage = ""
     return capture
+
+
+def _error(exc: BaseException) -> str:
+    """'ClientConnectorError: Cannot connect to host ...' (an exception text, not translated)."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _modulation_db(pcm: Any) -> float:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from meetcheck.check import Finding, Measurement, Status
+from meetcheck.checks.channels._catalog import _
 
 if TYPE_CHECKING:
     from meetcheck.checks.channels._collect import ChannelData, Collection
@@ -24,20 +25,15 @@ def channel_facts(c: ChannelData) -> list[Measurement]:
     return [channel_fact(c.code)] + ([Measurement("via", c.via)] if c.via != "whep" else [])
 
 
-def template(text: str) -> str:
-    """Text (a channel's label) made safe to embed in a ``ctx.judge`` message template."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
 def worst(findings: Sequence[Finding]) -> Finding:
     """One channel's findings folded into one: the worst status decides, every
     measurement is kept (the channel once), the messages of what is wrong are joined."""
     rank = max(f.status.rank for f in findings)
     top = next(f for f in findings if f.status.rank == rank)
     if top.status is Status.PASS:
-        message = "; ".join(f.message for f in findings)
+        message = joined([f.message for f in findings])
     else:
-        message = "; ".join(f.message for f in findings if f.status is not Status.PASS)
+        message = joined([f.message for f in findings if f.status is not Status.PASS])
     measurements: list[Measurement] = []
     for f in findings:
         for m in f.measurements:
@@ -47,15 +43,25 @@ def worst(findings: Sequence[Finding]) -> Finding:
     return Finding(top.status, message, top.remediation, measurements, top.threshold)
 
 
+def joined(messages: Sequence[str]) -> str:
+    """'first; second; third', through a template so each part stays translatable."""
+    out = messages[0]
+    for more in messages[1:]:
+        out = _("{message}; {more}").format(message=out, more=more)
+    return out
+
+
 def not_received(ctx: CheckContext, data: Collection) -> list[Finding]:
     """A WARN for every channel that was not received (its failure is channels.receive's);
     SKIPPED when none was."""
     if not data.received:
-        ctx.skip("no channel was received (see channels.receive)")
+        ctx.skip(_("no channel was received (see channels.receive)"))
     return [
         Finding.warn(
-            f"{c.name}: not checked, it was not received (see channels.receive)",
-            fix="See channels.receive for why this channel could not be received.",
+            _("{channel}: not checked, it was not received (see channels.receive)").format(
+                channel=c.name
+            ),
+            fix=_("See channels.receive for why this channel could not be received."),
             facts=channel_facts(c),
         )
         for c in data.channels.values()

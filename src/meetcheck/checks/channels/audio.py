@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks.channels._catalog import N_, _, ngettext
 from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, collect
-from meetcheck.checks.channels._findings import channel_facts, not_received, template, worst
+from meetcheck.checks.channels._findings import channel_facts, not_received, worst
 from meetcheck.context import CheckContext
 from meetcheck.readable import number
 
@@ -25,18 +26,18 @@ class ChannelsAudio(Check):
     muted, a patch left open, a test tone instead of the interpretation."""
 
     id = "channels.audio"
-    title = "Every channel carries audible programme"
+    title = N_("Every channel carries audible programme")
     severity = Severity.HIGH
-    remediation = (
+    remediation = N_(
         "Tell the secretariat or the technicians which channel is silent, too quiet or "
         "distorted: the fault is on the meeting's side, not on your computer."
     )
     metrics = {
-        "level_dbfs": Metric("dBFS", higher_is_worse=False, description="active speech level"),
+        "level_dbfs": Metric("dBFS", higher_is_worse=False, description=N_("active speech level")),
         "level_vs_floor_db": Metric(
-            "dB", higher_is_worse=False, description="active level against the floor's"
+            "dB", higher_is_worse=False, description=N_("active level against the floor's")
         ),
-        "clipped_runs": Metric("runs", description="runs of 3+ samples at -0.1 dBFS or above"),
+        "clipped_runs": Metric("runs", description=N_("runs of 3+ samples at -0.1 dBFS or above")),
     }
     options = {
         "min_modulation_db": Option(
@@ -62,7 +63,7 @@ class ChannelsAudio(Check):
         return out
 
     def _one(self, ctx: CheckContext, c: ChannelData, floor_level: float) -> Finding:
-        name = template(c.name)
+        named = {"channel": c.name}
         level = max(SILENT_DBFS, c.level_dbfs)
         facts = [
             *channel_facts(c),
@@ -73,8 +74,9 @@ class ChannelsAudio(Check):
         level_finding = ctx.judge(
             "level_dbfs",
             round(level, 1),
-            ok=f"{name}: programme at {{value}} {{unit}}",
-            bad=f"{name}: silent or far too quiet, {{value}} {{unit}} (limit {{limit}} {{unit}})",
+            ok=_("{channel}: programme at {value} {unit}"),
+            bad=_("{channel}: silent or far too quiet, {value} {unit} (limit {limit} {unit})"),
+            values=named,
             extra=facts,
             fallback=SILENCE,
         )
@@ -84,8 +86,10 @@ class ChannelsAudio(Check):
         if c.modulation_db < ctx.options["min_modulation_db"]:
             found.append(
                 Finding.fail(
-                    f"{c.name}: a constant signal (a tone or steady noise), not programme: "
-                    f"its level varies by only {number(round(c.modulation_db, 1))} dB",
+                    _(
+                        "{channel}: a constant signal (a tone or steady noise), not programme: "
+                        "its level varies by only {spread} dB"
+                    ).format(channel=c.name, spread=number(round(c.modulation_db, 1))),
                     facts=channel_facts(c),
                 )
             )
@@ -94,18 +98,29 @@ class ChannelsAudio(Check):
                 ctx.judge(
                     "level_vs_floor_db",
                     round(level - floor_level, 1),
-                    ok=f"{name}: {{value}} {{unit}} against the floor",
-                    bad=f"{name}: far quieter than the floor, {{value}} {{unit}} "
-                    "(limit {limit} {unit})",
+                    ok=_("{channel}: {value} {unit} against the floor"),
+                    bad=_(
+                        "{channel}: far quieter than the floor, {value} {unit} "
+                        "(limit {limit} {unit})"
+                    ),
+                    values=named,
                     extra=channel_facts(c),
                 )
             )
+        runs = c.clipped_runs
         found.append(
             ctx.judge(
                 "clipped_runs",
                 c.clipped_runs,
-                ok=f"{name}: {{value}} clipped runs",
-                bad=f"{name}: clipped, {{value}} runs at full scale (limit {{limit}})",
+                ok=ngettext(
+                    "{channel}: {value} clipped run", "{channel}: {value} clipped runs", runs
+                ),
+                bad=ngettext(
+                    "{channel}: clipped, {value} run at full scale (limit {limit})",
+                    "{channel}: clipped, {value} runs at full scale (limit {limit})",
+                    runs,
+                ),
+                values=named,
                 extra=channel_facts(c),
             )
         )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.channels._catalog import N_, _
 from meetcheck.checks.channels._collect import IMPORTS, SENSES, Collection, collect
-from meetcheck.checks.channels._findings import channel_facts, not_received, template
+from meetcheck.checks.channels._findings import channel_facts, not_received
 from meetcheck.context import CheckContext
 
 
@@ -13,13 +14,13 @@ class ChannelsDelay(Check):
     a channel far behind the floor makes a delegate's reply late and confuses the turn."""
 
     id = "channels.delay"
-    title = "No channel lags far behind the floor"
+    title = N_("No channel lags far behind the floor")
     severity = Severity.MEDIUM
-    remediation = (
+    remediation = N_(
         "Tell the secretariat or the technicians which channel lags the floor: the delay is "
         "added on the meeting's side."
     )
-    metrics = {"delay_ms": Metric("ms", description="the channel's delay against the floor")}
+    metrics = {"delay_ms": Metric("ms", description=N_("the channel's delay against the floor"))}
     timing = True
     imports = IMPORTS
     senses = SENSES
@@ -28,27 +29,27 @@ class ChannelsDelay(Check):
         data = await collect(ctx)
         out = not_received(ctx, data)
         if not any(c.delay_ms is not None for c in data.received):
-            ctx.skip(self._why_not(data, "floor") or "no channel carries timing marks")
+            ctx.skip(self._why_not(data, "floor") or _("no channel carries timing marks"))
         for c in data.received:
-            name = template(c.name)
             if c.delay_ms is None:
                 why = self._why_not(data, c.floor_key)
                 if why == "":
-                    why = "the channel carries no timing marks"
+                    why = _("the channel carries no timing marks")
                 out.append(
                     Finding.passed(
-                        f"{c.name}: delay not measurable, {why}",
+                        _("{channel}: delay not measurable, {why}").format(channel=c.name, why=why),
                         facts=[*channel_facts(c), Measurement("marks", c.marks)],
                     )
                 )
                 continue
-            note = "the reference" if c.key == c.floor_key else ""
+            note = _("the reference") if c.key == c.floor_key else ""
             out.append(
                 ctx.judge(
                     "delay_ms",
                     round(c.delay_ms, 1) + 0.0,  # no "-0"
-                    ok=f"{name}: {{value}} {{unit}} behind the floor",
-                    bad=f"{name}: {{value}} {{unit}} behind the floor (limit {{limit}} {{unit}})",
+                    ok=_("{channel}: {value} {unit} behind the floor"),
+                    bad=_("{channel}: {value} {unit} behind the floor (limit {limit} {unit})"),
+                    values={"channel": c.name},
                     note=note,
                     extra=[*channel_facts(c), Measurement("marks", c.marks)],
                 )
@@ -60,10 +61,11 @@ class ChannelsDelay(Check):
         """Why delays against ``floor_key`` cannot be measured ("" if they can)."""
         floor = data.channels.get(floor_key)
         if floor is None:
-            where = "webcast" if floor_key != "floor" else "meeting"
-            return f"the {where} has no floor channel to measure delays against"
+            if floor_key != "floor":
+                return _("the webcast has no floor channel to measure delays against")
+            return _("the meeting has no floor channel to measure delays against")
         if not floor.ok:
-            return "the floor was not received (see channels.receive)"
+            return _("the floor was not received (see channels.receive)")
         if not floor.marks:
-            return "the floor carries no timing marks"
+            return _("the floor carries no timing marks")
         return ""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.channels._catalog import N_, _
 from meetcheck.checks.channels._collect import IMPORTS, SENSES, collect
-from meetcheck.checks.channels._findings import channel_facts, not_received, template, worst
+from meetcheck.checks.channels._findings import channel_facts, not_received, worst
 from meetcheck.context import CheckContext
 
 
@@ -13,16 +14,18 @@ class ChannelsHealth(Check):
     measured per channel, as the listener's own receiver saw them."""
 
     id = "channels.health"
-    title = "Channels arrive without loss or jitter"
+    title = N_("Channels arrive without loss or jitter")
     severity = Severity.MEDIUM
-    remediation = (
+    remediation = N_(
         "Use a wired (Ethernet) connection and close programs that use the network; if only "
         "some channels suffer, tell the secretariat."
     )
     metrics = {
-        "loss_pct": Metric("%", description="packets lost of packets expected"),
-        "jitter_ms": Metric("ms", description="RTP interarrival jitter (RFC 3550)"),
-        "concealed_pct": Metric("%", description="share of the audio filled in for lost packets"),
+        "loss_pct": Metric("%", description=N_("packets lost of packets expected")),
+        "jitter_ms": Metric("ms", description=N_("RTP interarrival jitter (RFC 3550)")),
+        "concealed_pct": Metric(
+            "%", description=N_("share of the audio filled in for lost packets")
+        ),
     }
     timing = True
     imports = IMPORTS
@@ -32,12 +35,14 @@ class ChannelsHealth(Check):
         data = await collect(ctx)
         out = not_received(ctx, data)
         for c in data.received:
-            name = template(c.name)
+            named = {"channel": c.name}
             ch = channel_facts(c)
             if c.via != "whep":
                 out.append(
                     Finding.passed(
-                        f"{c.name}: not measured, a webcast over HTTP has no packet statistics",
+                        _(
+                            "{channel}: not measured, a webcast over HTTP has no packet statistics"
+                        ).format(channel=c.name),
                         facts=ch,
                     )
                 )
@@ -47,8 +52,9 @@ class ChannelsHealth(Check):
                 ctx.judge(
                     "loss_pct",
                     round(stats.get("loss_pct", 0.0), 2),
-                    ok=f"{name}: {{value}} {{unit}} loss",
-                    bad=f"{name}: {{value}} {{unit}} of packets lost (limit {{limit}} {{unit}})",
+                    ok=_("{channel}: {value} {unit} loss"),
+                    bad=_("{channel}: {value} {unit} of packets lost (limit {limit} {unit})"),
+                    values=named,
                     extra=ch
                     + [
                         Measurement("packets_received", int(stats.get("packets_received", 0))),
@@ -58,16 +64,19 @@ class ChannelsHealth(Check):
                 ctx.judge(
                     "jitter_ms",
                     round(stats.get("jitter_ms", 0.0), 1),
-                    ok="{value} {unit} jitter",
-                    bad=f"{name}: {{value}} {{unit}} jitter (limit {{limit}} {{unit}})",
+                    ok=_("{value} {unit} jitter"),
+                    bad=_("{channel}: {value} {unit} jitter (limit {limit} {unit})"),
+                    values=named,
                     extra=ch,
                 ),
                 ctx.judge(
                     "concealed_pct",
                     round(c.concealed_pct, 2),
-                    ok="{value} {unit} concealed",
-                    bad=f"{name}: {{value}} {{unit}} of the audio concealed "
-                    "(limit {limit} {unit})",
+                    ok=_("{value} {unit} concealed"),
+                    bad=_(
+                        "{channel}: {value} {unit} of the audio concealed (limit {limit} {unit})"
+                    ),
+                    values=named,
                     extra=ch,
                 ),
             ]

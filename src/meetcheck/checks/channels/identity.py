@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Severity
+from meetcheck.checks.channels._catalog import N_, _
 from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, Collection, collect
 from meetcheck.checks.channels._findings import channel_facts, not_received
 from meetcheck.context import CheckContext
@@ -15,9 +16,9 @@ class ChannelsIdentity(Check):
     is never a failure."""
 
     id = "channels.identity"
-    title = "Every channel carries the language its label says"
+    title = N_("Every channel carries the language its label says")
     severity = Severity.HIGH
-    remediation = (
+    remediation = N_(
         "Tell the secretariat or the technicians: the channels are crossed, so delegates "
         "choosing one language hear another."
     )
@@ -39,20 +40,25 @@ class ChannelsIdentity(Check):
                 Measurement("confidence", round(c.identity_confidence, 3)),
             ]
             if c.identity == c.code:
-                return Finding.passed(f"{c.name}: the identity signal says {c.code}", facts=facts)
+                message = _("{channel}: the identity signal says {code}")
+                return Finding.passed(message.format(channel=c.name, code=c.code), facts=facts)
             return Finding.fail(
-                f"{c.name}: crossed channel, labelled {c.code!r} but carrying {c.identity!r}",
-                fix=(
-                    f"Tell the secretariat or the technicians: the {c.code} channel carries "
-                    f"the {c.identity} audio, so delegates choosing {c.code} hear {c.identity}."
+                _("{channel}: crossed channel, labelled {label} but carrying {heard}").format(
+                    channel=c.name, label=repr(c.code), heard=repr(c.identity)
                 ),
+                fix=_(
+                    "Tell the secretariat or the technicians: the {label} channel carries "
+                    "the {heard} audio, so delegates choosing {label} hear {heard}."
+                ).format(label=c.code, heard=c.identity),
                 facts=facts,
             )
         facts.append(Measurement("verifiable", False))
         if c.marks:
             return Finding.warn(
-                f"{c.name}: the identity signal is there but unreadable (two channels mixed?)",
-                fix="Tell the technicians: this channel may carry two sources at once.",
+                _(
+                    "{channel}: the identity signal is there but unreadable (two channels mixed?)"
+                ).format(channel=c.name),
+                fix=_("Tell the technicians: this channel may carry two sources at once."),
                 facts=facts,
             )
         declared = (
@@ -61,8 +67,9 @@ class ChannelsIdentity(Check):
             and c.code in data.identity_channels
         )
         why = (
-            "the server says it sends the identity signal, but none was found"
+            _("the server says it sends the identity signal, but none was found")
             if declared
-            else "no identity signal (the platform does not send one)"
+            else _("no identity signal (the platform does not send one)")
         )
-        return Finding.passed(f"{c.name}: not verifiable, {why}", facts=facts)
+        message = _("{channel}: not verifiable, {why}").format(channel=c.name, why=why)
+        return Finding.passed(message, facts=facts)

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.channels._catalog import N_, _
 from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, collect
-from meetcheck.checks.channels._findings import channel_facts, template
+from meetcheck.checks.channels._findings import channel_facts
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 
 FIX_BY_STATUS = {
-    401: "Use the meeting link or file the secretariat sent you personally: it carries your "
-    "access token.",
-    403: "Your access token was refused: use the latest link the secretariat sent you, or ask "
-    "for a new one.",
-    404: "Tell the secretariat: the meeting file points at a channel the server does not have.",
+    401: N_(
+        "Use the meeting link or file the secretariat sent you personally: it carries your "
+        "access token."
+    ),
+    403: N_(
+        "Your access token was refused: use the latest link the secretariat sent you, or ask "
+        "for a new one."
+    ),
+    404: N_("Tell the secretariat: the meeting file points at a channel the server does not have."),
 }
-FIX_NETWORK = (
+FIX_NETWORK = N_(
     "Check that your network allows WebRTC audio (UDP, or TCP port 443 through the meeting's "
     "relay); on an office network ask IT, or try another connection. If it persists, tell "
     "the secretariat."
@@ -22,17 +28,21 @@ FIX_NETWORK = (
 
 
 def _fix(c: ChannelData) -> str:
+    if c.http_status == 503 and c.retry_after:
+        return _(
+            "The meeting's server is full: try again in {seconds} seconds. If it stays full, "
+            "tell the secretariat."
+        ).format(seconds=c.retry_after)
     if c.http_status == 503:
-        wait = f"in {c.retry_after} seconds" if c.retry_after else "in a minute"
-        return (
-            f"The meeting's server is full: try again {wait}. If it stays full, tell the "
+        return _(
+            "The meeting's server is full: try again in a minute. If it stays full, tell the "
             "secretariat."
         )
     if c.http_status in FIX_BY_STATUS:
-        return FIX_BY_STATUS[c.http_status]
+        return localize(FIX_BY_STATUS[c.http_status])
     if c.http_status is not None:
-        return "Tell the secretariat which channel failed and the HTTP status shown."
-    return FIX_NETWORK
+        return _("Tell the secretariat which channel failed and the HTTP status shown.")
+    return localize(FIX_NETWORK)
 
 
 class ChannelsReceive(Check):
@@ -40,11 +50,11 @@ class ChannelsReceive(Check):
     stale token, or when the meeting's server is full."""
 
     id = "channels.receive"
-    title = "Every channel can be received"
+    title = N_("Every channel can be received")
     severity = Severity.CRITICAL
     remediation = FIX_NETWORK
     metrics = {
-        "first_audio_ms": Metric("ms", description="from the WHEP request to the first audio")
+        "first_audio_ms": Metric("ms", description=N_("from the WHEP request to the first audio"))
     }
     timing = True
     imports = IMPORTS
@@ -57,14 +67,16 @@ class ChannelsReceive(Check):
             facts = channel_facts(c)
             if c.ok:
                 assert c.first_audio_ms is not None
-                name = template(c.name)
                 out.append(
                     ctx.judge(
                         "first_audio_ms",
                         round(c.first_audio_ms, 1),
-                        ok=f"{name}: first audio {{value}} {{unit}} after the request",
-                        bad=f"{name}: first audio only {{value}} {{unit}} after the request "
-                        "(limit {limit} {unit})",
+                        ok=_("{channel}: first audio {value} {unit} after the request"),
+                        bad=_(
+                            "{channel}: first audio only {value} {unit} after the request "
+                            "(limit {limit} {unit})"
+                        ),
+                        values={"channel": c.name},
                         extra=facts,
                     )
                 )
@@ -75,5 +87,6 @@ class ChannelsReceive(Check):
                 facts.append(Measurement("retry_after", c.retry_after, "s"))
             if c.stage:
                 facts.append(Measurement("stage", c.stage))
-            out.append(Finding.fail(f"{c.name}: {c.problem}", fix=_fix(c), facts=facts))
+            message = _("{channel}: {problem}").format(channel=c.name, problem=localize(c.problem))
+            out.append(Finding.fail(message, fix=_fix(c), facts=facts))
         return out

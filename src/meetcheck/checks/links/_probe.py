@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+from meetcheck.checks.links._catalog import N_, _, ngettext
 from meetcheck.checks.links.form import MAX_CONTACT_LENGTH, assess
 from meetcheck.checks.links.lookalike import is_listed
+from meetcheck.i18n import Text, localize
 
 if TYPE_CHECKING:
     import ssl
@@ -50,7 +52,7 @@ class Hop:
     port: int = 0
     listed: bool | None = None
     addresses: list[str] = field(default_factory=list)
-    refused: str = ""  # why this hop was not contacted
+    refused: str = ""  # why this hop was not contacted (a translated text, as error is)
     connected_to: str = ""
     tls: bool = False
     tls_error: str = ""
@@ -89,26 +91,29 @@ class Probe:
         return self.hops[-1] if self.hops else None
 
 
+ADDRESS_KINDS = (
+    ("is_loopback", N_("loopback")),
+    ("is_link_local", N_("link-local")),
+    ("is_multicast", N_("multicast")),
+    ("is_unspecified", N_("unspecified")),
+    ("is_private", N_("private")),
+    ("is_reserved", N_("reserved")),
+)
+
+
 def refused_reason(ip: str) -> str:
     """Why an address may not be contacted ('' when it is a public unicast address)."""
     try:
         addr: Any = ipaddress.ip_address(ip.split("%", 1)[0])
     except ValueError:
-        return "not an address"
+        return _("not an address")
     if addr.version == 6 and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
-    for attr, label in (
-        ("is_loopback", "loopback"),
-        ("is_link_local", "link-local"),
-        ("is_multicast", "multicast"),
-        ("is_unspecified", "unspecified"),
-        ("is_private", "private"),
-        ("is_reserved", "reserved"),
-    ):
+    for attr, label in ADDRESS_KINDS:
         if getattr(addr, attr):
-            return label
+            return localize(label)
     if not addr.is_global:
-        return "not public"  # 100.64.0.0/10 (carrier-grade NAT) and other special ranges
+        return _("not public")  # 100.64.0.0/10 (carrier-grade NAT) and other special ranges
     return ""
 
 
@@ -126,8 +131,28 @@ def ssl_context() -> ssl.SSLContext:
                 return ssl.create_default_context(cafile=path)
             except (OSError, ssl.SSLError) as exc:
                 why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-                raise OSError(f"{var}={path} cannot be read as a CA bundle ({why})") from None
+                text = _("{setting} cannot be read as a CA bundle ({error})")
+                raise OSError(text.format(setting=f"{var}={path}", error=str(why))) from None
     return ssl.create_default_context()
+
+
+_CONTEXTS: dict[tuple[str, ...], ssl.SSLContext] = {}
+
+
+def _context_key() -> tuple[str, ...]:
+    """What the CA store depends on: the variables naming it."""
+    return tuple(os.environ.get(v, "") for v in (*CA_BUNDLE_VARS, "SSL_CERT_FILE", "SSL_CERT_DIR"))
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """:func:`ssl_context`, built once per CA configuration and process: loading the
+    system's store takes about 50 ms, and a batch run opens a thousand links (a context
+    is safe to share between connections). A bundle that cannot be read is not kept."""
+    key = _context_key()
+    ctx = _CONTEXTS.get(key)
+    if ctx is None:
+        ctx = _CONTEXTS[key] = ssl_context()
+    return ctx
 
 
 def _name(parts: Any) -> str:
@@ -214,7 +239,7 @@ async def _request(hop: Hop, parts: Any, ctx: ssl.SSLContext | None, deadline: f
                 raise
             last_exc = exc
     if writer is None or reader is None:
-        raise last_exc or OSError("no address to connect to")
+        raise last_exc or OSError(_("no address to connect to"))
     try:
         if ctx is not None:
             sslobj = writer.get_extra_info("ssl_object")
@@ -243,14 +268,14 @@ async def _request(hop: Hop, parts: Any, ctx: ssl.SSLContext | None, deadline: f
             hop.first_byte_at = time.monotonic()
             hop.ttfb_ms = round((hop.first_byte_at - sent) * 1000, 1)
             if not first:
-                raise ConnectionError("the server closed the connection without answering")
+                raise ConnectionError(_("the server closed the connection without answering"))
             head = first + await reader.readuntil(b"\r\n\r\n")
         if len(head) > MAX_HEAD:
-            raise ConnectionError("the answer's headers are too long")
+            raise ConnectionError(_("the answer's headers are too long"))
         lines = head.decode("iso-8859-1").split("\r\n")
         status = lines[0].split(" ", 2)
         if len(status) < 2 or not status[0].startswith("HTTP/") or not status[1].isdigit():
-            raise ConnectionError("the answer is not HTTP")
+            raise ConnectionError(_("the answer is not HTTP"))
         hop.status, hop.reason = int(status[1]), status[2] if len(status) > 2 else ""
         headers: dict[str, str] = {}
         for line in lines[1:]:
@@ -306,9 +331,11 @@ async def run_probe(
     try:
         # Loading the CA store takes tens of milliseconds: not on the event loop, which
         # timing checks share.
-        tls_ctx: ssl.SSLContext | None = await loop.run_in_executor(None, ssl_context)
+        tls_ctx: ssl.SSLContext | None = _CONTEXTS.get(_context_key())
+        if tls_ctx is None:
+            tls_ctx = await loop.run_in_executor(None, shared_ssl_context)
     except (OSError, ssl.SSLError) as exc:
-        probe.outcome, probe.detail = "ca-bundle", str(exc)
+        probe.outcome, probe.detail = "ca-bundle", _said(exc)
         return probe
     current = url
     try:
@@ -317,7 +344,9 @@ async def run_probe(
             hop = Hop(current, host=form.host, listed=form.listed)
             probe.hops.append(hop)
             if form.blocking or len(current) > MAX_CONTACT_LENGTH:
-                why = next((m for s, m, _ in form.problems if s.value == "FAIL"), "too long")
+                fails = (m for s, m, _fix in form.problems if s.value == "FAIL")
+                # Translators: why a link or redirect was not requested: its address is too long.
+                why = next(fails, None) or _("too long")
                 hop.refused = why
                 probe.outcome = "not-contacted" if index == 0 else "redirect-refused"
                 probe.detail = why
@@ -333,19 +362,26 @@ async def run_probe(
                 raise
             except (OSError, ValueError) as exc:  # ValueError: a name IDNA cannot encode
                 why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-                hop.error = f"the host name {hop.host!r} does not resolve ({why})"
+                hop.error = _("the host name {host} does not resolve ({error})").format(
+                    host=repr(hop.host), error=str(why)
+                )
                 probe.outcome, probe.detail = "dns", hop.error
                 return probe
             hop.addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
             bad = [(a, r) for a in hop.addresses if (r := refused_reason(a))]
             if bad and not is_listed(hop.host, hosts):
                 shown = ", ".join(f"{a} ({r})" for a, r in bad)
-                literal = hop.addresses == [hop.host.strip("[]")]
-                where = f"{shown} is" if literal else f"{hop.host} resolves to {shown},"
-                hop.refused = (
-                    f"{where} not a public address, and the host is not one of the meeting's "
-                    "platform hosts"
-                )
+                if hop.addresses == [hop.host.strip("[]")]:  # the link names the address
+                    why = _(
+                        "{addresses} is not a public address, and the host is not one of the "
+                        "meeting's platform hosts"
+                    )
+                else:
+                    why = _(
+                        "{host} resolves to {addresses}, not a public address, and the host is "
+                        "not one of the meeting's platform hosts"
+                    )
+                hop.refused = why.format(host=hop.host, addresses=shown)
                 probe.outcome = "refused"
                 probe.detail = hop.refused
                 return probe
@@ -385,7 +421,9 @@ async def run_probe(
                 if nxt in seen:
                     back = [h.url for h in probe.hops].index(nxt) + 1
                     probe.outcome = "loop"
-                    probe.detail = f"the redirects go round in a loop (back to hop {back})"
+                    probe.detail = _("the redirects go round in a loop (back to hop {hop})").format(
+                        hop=back
+                    )
                     return probe
                 current = nxt
                 continue
@@ -395,11 +433,13 @@ async def run_probe(
             probe.ttfb_ms = round((hop.first_byte_at - started) * 1000, 1)
             return probe
         probe.outcome = "too-many-redirects"
-        probe.detail = f"more than {max_redirects} redirects"
+        probe.detail = ngettext(
+            "more than {n} redirect", "more than {n} redirects", max_redirects
+        ).format(n=max_redirects)
         return probe
     except TimeoutError:
         probe.outcome = "timeout"
-        probe.detail = f"no complete answer within {timeout:g} s"
+        probe.detail = _("no complete answer within {seconds} s").format(seconds=f"{timeout:g}")
         if probe.hops:
             probe.hops[-1].error = probe.detail
         return probe
@@ -411,12 +451,20 @@ def _describe(exc: BaseException) -> str:
     import asyncio
 
     if isinstance(exc, asyncio.IncompleteReadError):
-        return "the server closed the connection in the middle of its answer"
+        return _("the server closed the connection in the middle of its answer")
     if isinstance(exc, ConnectionRefusedError):
-        return "the server refused the connection"
+        return _("the server refused the connection")
     if isinstance(exc, ConnectionError) and str(exc):
-        return str(exc)
+        return _said(exc)
+    if isinstance(exc.args[0] if exc.args else None, Text):  # ours: "no address to connect to"
+        return _said(exc)
     return f"{type(exc).__name__}: {exc.strerror if isinstance(exc, OSError) else exc}"
+
+
+def _said(exc: BaseException) -> str:
+    """An exception's text; one this module raised keeps its translation recipe."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Text) else str(exc)
 
 
 # links.http's options, read here too: the probe runs for whichever link check asks first.
@@ -444,7 +492,7 @@ async def probe_link(ctx: CheckContext) -> Probe:
     Without a meeting file nothing is contacted: the hosts a link may lead to (and the
     private ones it may reach) are the meeting file's to say.
     """
-    ctx.require_meeting("a meeting file with the platform's hosts (--meeting)")
+    ctx.require_meeting(_("a meeting file with the platform's hosts (--meeting)"))
 
     async def measure() -> Probe:
         s = probe_settings(ctx)

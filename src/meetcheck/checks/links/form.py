@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity, Status
+from meetcheck.checks.links._catalog import N_, _, ngettext
 from meetcheck.checks.links.lookalike import Lookalike, is_listed, lookalike, to_unicode
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 from meetcheck.redact import redact_url
 
 # Beyond this many characters a link is not requested at all, whatever the profile says:
 # RFC 9110 section 4.1 asks only that 8000 octets be supported.
 MAX_CONTACT_LENGTH = 8000
-ASK = "Ask the meeting secretariat to send you your personal link again; do not use this one."
+ASK = N_("Ask the meeting secretariat to send you your personal link again; do not use this one.")
 
 
 @dataclass
@@ -51,30 +53,35 @@ def is_loopback_host(host: str) -> bool:
 def assess(url: str, hosts: list[str], *, allow_http: bool = False, max_edits: int = 1) -> Form:
     """Every rule of the link's form; pure, so each rule is unit-tested on its own."""
     form = Form(url)
+    ask = localize(ASK)
     if any(c.isspace() or not c.isprintable() for c in url):
-        form.add(Status.FAIL, "the link contains spaces or invisible characters", ASK, True)
+        form.add(Status.FAIL, _("the link contains spaces or invisible characters"), ask, True)
     try:
         parts = urlsplit(url.strip())
         form.scheme, form.host, form.port = parts.scheme.lower(), parts.hostname or "", parts.port
     except ValueError as exc:
-        form.add(Status.FAIL, f"the link is not a valid web address ({exc})", ASK, True)
+        why = _("the link is not a valid web address ({error})").format(error=str(exc))
+        form.add(Status.FAIL, why, ask, True)
         return form
     if form.scheme not in ("http", "https") or not form.host:
-        what = (
-            "missing its host name"
-            if form.scheme in ("http", "https")
-            else f"a {form.scheme!r} link"
-            if form.scheme
-            else "not a web address"
-        )
-        form.add(Status.FAIL, f"the link is {what}; expected https://…", ASK, True)
+        if form.scheme in ("http", "https"):
+            why = _("the link is missing its host name; expected https://…")
+        elif form.scheme:
+            why = _("the link is a {scheme} link; expected https://…").format(
+                scheme=repr(form.scheme)
+            )
+        else:
+            why = _("the link is not a web address; expected https://…")
+        form.add(Status.FAIL, why, ask, True)
         return form
     if parts.username is not None or parts.password is not None:
         form.add(
             Status.FAIL,
-            "the link carries a user name or password before the host (user:password@), "
-            "a trick used to disguise where a link leads",
-            ASK,
+            _(
+                "the link carries a user name or password before the host (user:password@), "
+                "a trick used to disguise where a link leads"
+            ),
+            ask,
             True,
         )
     if hosts:
@@ -85,20 +92,31 @@ def assess(url: str, hosts: list[str], *, allow_http: bool = False, max_edits: i
     if form.lookalike is not None:
         form.add(
             Status.FAIL,
-            f"possible phishing: the link's host {to_unicode(form.host)!r} imitates "
-            f"{form.lookalike.target!r} ({form.lookalike.rule}: {form.lookalike.detail}); "
-            "it was not contacted",
-            "Do not open this link or enter anything on its page. Forward the message to the "
-            "meeting secretariat and ask for your personal link again.",
+            _(
+                "possible phishing: the link's host {host} imitates {target} ({rule}: {why}); "
+                "it was not contacted"
+            ).format(
+                host=repr(to_unicode(form.host)),
+                target=repr(form.lookalike.target),
+                rule=form.lookalike.rule,
+                why=form.lookalike.detail,
+            ),
+            _(
+                "Do not open this link or enter anything on its page. Forward the message to "
+                "the meeting secretariat and ask for your personal link again."
+            ),
             True,
         )
     elif form.listed is False:
         form.add(
             Status.FAIL,
-            f"the link's host {form.host!r} is not one of the meeting's platform hosts "
-            f"({', '.join(hosts)})",
-            "Use the personal link the meeting secretariat sent you; if this is it, ask them "
-            "to confirm it.",
+            _("the link's host {host} is not one of the meeting's platform hosts ({hosts})").format(
+                host=repr(form.host), hosts=", ".join(hosts)
+            ),
+            _(
+                "Use the personal link the meeting secretariat sent you; if this is it, ask them "
+                "to confirm it."
+            ),
         )
     if form.scheme == "http" and not allow_http:
         # A local test meeting (meetcheck serve, demo) listed in the meeting file keeps
@@ -107,8 +125,8 @@ def assess(url: str, hosts: list[str], *, allow_http: bool = False, max_edits: i
         if not local:
             form.add(
                 Status.FAIL,
-                "the link is plain http, not https: anyone on the network can read or alter it",
-                ASK,
+                _("the link is plain http, not https: anyone on the network can read or alter it"),
+                ask,
                 True,
             )
     if len(url) > MAX_CONTACT_LENGTH:
@@ -120,11 +138,11 @@ class LinkForm(Check):
     """A link that imitates the platform, hides credentials or is not https is not yours."""
 
     id = "links.form"
-    title = "Personal link: well-formed, https, to the meeting's platform"
+    title = N_("Personal link: well-formed, https, to the meeting's platform")
     severity = Severity.HIGH
     remediation = ASK
     metrics = {
-        "url_length": Metric("characters", description="length of the personal link"),
+        "url_length": Metric("characters", description=N_("length of the personal link")),
     }
     options = {
         "allow_http": Option(bool, False, "accept plain http links (never for a real meeting)"),
@@ -136,7 +154,7 @@ class LinkForm(Check):
     async def run(self, ctx: CheckContext) -> list[Finding]:
         link = ctx.participant.link
         if not link:
-            ctx.skip("no personal link given (--link)")
+            ctx.skip(_("no personal link given (--link)"))
         hosts = ctx.meeting.hosts if ctx.meeting else []
         form = assess(
             link,
@@ -154,20 +172,28 @@ class LinkForm(Check):
                 ctx.judge(
                     "url_length",
                     len(link),
-                    ok="{value} characters",
-                    bad="the link is {value} characters long (limit {limit}): it may have been "
-                    "altered or had text pasted into it",
+                    ok=ngettext("{value} character", "{value} characters", len(link)),
+                    bad=ngettext(
+                        "the link is {value} character long (limit {limit}): it may have been "
+                        "altered or had text pasted into it",
+                        "the link is {value} characters long (limit {limit}): it may have been "
+                        "altered or had text pasted into it",
+                        len(link),
+                    ),
                     fallback={"warn": 2000, "fail": MAX_CONTACT_LENGTH, "source": "RFC 9110 4.1"},
                 )
             )
         if ctx.meeting is None or not hosts:
             findings.append(
                 Finding.warn(
-                    "no meeting file with [platform] hosts: cannot tell whether the link "
-                    "points to the meeting's platform",
-                    fix="Run the check with the meeting file from the secretariat (--meeting).",
+                    _(
+                        "no meeting file with [platform] hosts: cannot tell whether the link "
+                        "points to the meeting's platform"
+                    ),
+                    fix=_("Run the check with the meeting file from the secretariat (--meeting)."),
                 )
             )
         if not form.problems:
-            findings.insert(0, Finding.passed(f"{form.scheme} link to {form.host}", facts=facts))
+            message = _("{scheme} link to {host}").format(scheme=form.scheme, host=form.host)
+            findings.insert(0, Finding.passed(message, facts=facts))
         return findings

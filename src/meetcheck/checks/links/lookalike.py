@@ -11,6 +11,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from meetcheck.checks.links._catalog import _
+
 # Characters that render like Latin letters or digits (a subset of Unicode's confusables
 # table, UTS #39, covering Cyrillic, Greek, Armenian and typographic look-alikes).
 CONFUSABLES = {
@@ -33,7 +35,7 @@ class Lookalike:
 
     rule: str  # punycode, mixed-scripts, confusable, subdomain, one-edit, other-domain
     target: str
-    detail: str
+    detail: str  # a translated text: why it imitates
 
 
 def normalise_host(host: str) -> str:
@@ -126,34 +128,43 @@ def lookalike(host: str, allowed: list[str], max_edits: int = 1) -> Lookalike | 
     targets = [a for a in map(normalise_host, allowed) if a and not _is_ip(a)]
     broken = [x for x in shown.split(".") if x.startswith("xn--")]
     if broken:
-        return Lookalike("punycode", "", f"{broken[0]!r} is not a valid internationalised name")
+        why = _("{label} is not a valid internationalised name").format(label=repr(broken[0]))
+        return Lookalike("punycode", "", why)
     idn = shown != h or not h.isascii()
     if idn:
         found = scripts(shown.replace(".", ""))
         for a in targets:
             if skeleton(shown) == skeleton(a) or _under(skeleton(shown), skeleton(a)):
                 rule = "punycode" if shown != h else "confusable"
-                return Lookalike(rule, a, f"{shown!r} renders like {a!r}")
+                why = _("{host} renders like {target}").format(host=repr(shown), target=repr(a))
+                return Lookalike(rule, a, why)
         if len(found) > 1:
-            return Lookalike(
-                "mixed-scripts",
-                targets[0] if targets else "",
-                f"{shown!r} mixes {' and '.join(sorted(s.title() for s in found))} letters",
-            )
+            names = sorted(s.title() for s in found)  # Unicode script names: Cyrillic, Latin
+            listed = names[0]
+            for name in names[1:]:
+                listed = _("{first} and {second}").format(first=listed, second=name)
+            why = _("{host} mixes {scripts} letters").format(host=repr(shown), scripts=listed)
+            return Lookalike("mixed-scripts", targets[0] if targets else "", why)
         for a in targets:
             if edit_distance(skeleton(shown), skeleton(a), max_edits) <= max_edits:
-                return Lookalike("confusable", a, f"{shown!r} renders almost like {a!r}")
+                why = _("{host} renders almost like {target}").format(
+                    host=repr(shown), target=repr(a)
+                )
+                return Lookalike("confusable", a, why)
     for a in targets:
         labels, wanted = h.split("."), a.split(".")
         # The whole allowed name used as labels of another domain.
         for i in range(len(labels) - len(wanted)):
             if labels[i : i + len(wanted)] == wanted:
-                return Lookalike("subdomain", a, f"{a!r} is used as a subdomain of another domain")
+                why = _("{target} is used as a subdomain of another domain")
+                return Lookalike("subdomain", a, why.format(target=repr(a)))
         if h.isascii():
             if max_edits > 0 and edit_distance(h, a, max_edits) <= max_edits:
-                return Lookalike("one-edit", a, f"{h!r} differs from {a!r} by one character")
+                why = _("{host} differs from {target} by one character")
+                return Lookalike("one-edit", a, why.format(host=repr(h), target=repr(a)))
             if skeleton(h) == skeleton(a):
-                return Lookalike("confusable", a, f"{h!r} reads like {a!r}")
+                why = _("{host} reads like {target}")
+                return Lookalike("confusable", a, why.format(host=repr(h), target=repr(a)))
         # The allowed name's main label in a domain of someone else's (interprefy.org,
         # login-interprefy.net); a sibling under the same parent (example.org for
         # rsi.example.org) belongs to the same owner.
@@ -164,7 +175,8 @@ def lookalike(host: str, allowed: list[str], max_edits: int = 1) -> Lookalike | 
             part == main or part.startswith(main + "-") or part.endswith("-" + main)
             for part in labels[:-1]
         ):
-            return Lookalike("other-domain", a, f"{main!r} appears in a domain that is not {a!r}")
+            why = _("{name} appears in a domain that is not {target}")
+            return Lookalike("other-domain", a, why.format(name=repr(main), target=repr(a)))
     return None
 
 

@@ -14,10 +14,13 @@ import re
 from typing import Any
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks.links._catalog import N_, _, ngettext
 from meetcheck.checks.links._probe import HTTP_DEFAULTS, PROBE_IMPORTS, Probe, probe_link
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 from meetcheck.redact import redact_url
 
+# Data, not interface text: what platforms' "link expired" pages say, in many languages.
 EXPIRED_PATTERNS = (
     # English
     r"\b(?:link|invitation|invite|token|session)\b[^.<]{0,40}\b(?:has |have |is )?expired\b",
@@ -100,11 +103,11 @@ def chain(probe: Probe) -> list[str]:
 
 
 SKIP_OUTCOMES = {
-    "not-contacted": "the link was not contacted (see links.form)",
-    "refused": "the link was not contacted (see links.safety)",
-    "dns": "the link's host does not resolve (see links.safety)",
-    "tls": "no secure connection (see links.tls)",
-    "ca-bundle": "the CA bundle cannot be read (see links.tls)",
+    "not-contacted": N_("the link was not contacted (see links.form)"),
+    "refused": N_("the link was not contacted (see links.safety)"),
+    "dns": N_("the link's host does not resolve (see links.safety)"),
+    "tls": N_("no secure connection (see links.tls)"),
+    "ca-bundle": N_("the CA bundle cannot be read (see links.tls)"),
 }
 
 
@@ -113,13 +116,13 @@ class LinkHttp(Check):
     delegate in on the day."""
 
     id = "links.http"
-    title = "Personal link: opens the platform's page"
+    title = N_("Personal link: opens the platform's page")
     severity = Severity.HIGH
     imports = PROBE_IMPORTS
     timing = True  # ttfb_ms
-    remediation = "Ask the meeting secretariat for a new personal link."
+    remediation = N_("Ask the meeting secretariat for a new personal link.")
     metrics = {
-        "ttfb_ms": Metric("ms", description="time to the final answer's first byte"),
+        "ttfb_ms": Metric("ms", description=N_("time to the final answer's first byte")),
     }
     options = {
         "max_redirects": Option(
@@ -136,94 +139,115 @@ class LinkHttp(Check):
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         if not ctx.participant.link:
-            ctx.skip("no personal link given (--link)")
+            ctx.skip(_("no personal link given (--link)"))
         probe = await probe_link(ctx)
         facts = [Measurement("redirect_chain", chain(probe))]
         if probe.outcome in SKIP_OUTCOMES:
-            ctx.skip(SKIP_OUTCOMES[probe.outcome])
+            ctx.skip(localize(SKIP_OUTCOMES[probe.outcome]))
         findings: list[Finding] = []
         unlisted = [h.host for h in probe.hops[1:] if h.listed is False and h.host]
         if unlisted:
             findings.append(
                 Finding.warn(
-                    "the link redirects to hosts the meeting file does not list: "
-                    + ", ".join(dict.fromkeys(unlisted)),
-                    fix="Tell the secretariat, so they can confirm the link or add the host.",
+                    _("the link redirects to hosts the meeting file does not list: {hosts}").format(
+                        hosts=", ".join(dict.fromkeys(unlisted))
+                    ),
+                    fix=_("Tell the secretariat, so they can confirm the link or add the host."),
                 )
             )
         if probe.outcome == "redirect-refused":
             return findings + [
-                Finding.fail(f"a redirect was not followed: {probe.detail}", facts=facts)
+                Finding.fail(
+                    _("a redirect was not followed: {why}").format(why=probe.detail), facts=facts
+                )
             ]
         if probe.outcome in ("loop", "too-many-redirects"):
             return findings + [Finding.fail(probe.detail, facts=facts)]
         if probe.outcome == "timeout":
             return findings + [
                 Finding.fail(
-                    f"the platform did not answer: {probe.detail}",
-                    fix="Try again in a few minutes; if it persists, tell the secretariat.",
+                    _("the platform did not answer: {why}").format(why=probe.detail),
+                    fix=_("Try again in a few minutes; if it persists, tell the secretariat."),
                     facts=facts,
                 )
             ]
         if probe.outcome != "answered" or probe.last is None or probe.last.status is None:
-            return findings + [Finding.fail(f"the link did not open: {probe.detail}", facts=facts)]
+            message = _("the link did not open: {why}").format(why=probe.detail)
+            return findings + [Finding.fail(message, facts=facts)]
         last = probe.last
         status = last.status or 0
         facts.append(Measurement("status", status))
         table = (ctx.meeting.plugins.get("links") if ctx.meeting else None) or {}
         said = expired_match(last.body, table.get("expired_patterns", []))
         if status in (404, 410):
-            word = "not found (404)" if status == 404 else "gone (410)"
-            findings.append(
-                Finding.fail(
-                    f"the platform answers {word}: the link has expired or was withdrawn",
-                    facts=facts,
+            if status == 404:
+                message = _(
+                    "the platform answers not found (404): the link has expired or was withdrawn"
                 )
-            )
+            else:
+                message = _(
+                    "the platform answers gone (410): the link has expired or was withdrawn"
+                )
+            findings.append(Finding.fail(message, facts=facts))
         elif status in (401, 403):
             findings.append(
                 Finding.fail(
-                    f"the platform refuses the link ({status} {last.reason}): it may be "
-                    "damaged, cut short when copied, or withdrawn",
-                    fix="Open the link again from the original message (whole, not cut); if "
-                    "it still fails, ask the secretariat for a new one.",
+                    _(
+                        "the platform refuses the link ({status} {reason}): it may be "
+                        "damaged, cut short when copied, or withdrawn"
+                    ).format(status=status, reason=last.reason),
+                    fix=_(
+                        "Open the link again from the original message (whole, not cut); if "
+                        "it still fails, ask the secretariat for a new one."
+                    ),
                     facts=facts,
                 )
             )
         elif status >= 500:
             findings.append(
                 Finding.fail(
-                    f"the platform answers with a server error ({status} {last.reason})",
-                    fix="Try again later; if it persists, tell the secretariat.",
+                    _("the platform answers with a server error ({status} {reason})").format(
+                        status=status, reason=last.reason
+                    ),
+                    fix=_("Try again later; if it persists, tell the secretariat."),
                     facts=facts,
                 )
             )
         elif status >= 300:
-            findings.append(Finding.fail(f"the link ends in a bare {status}", facts=facts))
+            message = _("the link ends in a bare {status}").format(status=status)
+            findings.append(Finding.fail(message, facts=facts))
         elif status >= 400:
-            findings.append(
-                Finding.fail(f"the platform answers {status} {last.reason}", facts=facts)
+            message = _("the platform answers {status} {reason}").format(
+                status=status, reason=last.reason
             )
+            findings.append(Finding.fail(message, facts=facts))
         elif said:
-            findings.append(
-                Finding.fail(
-                    f"the page says the link no longer works: {said!r}",
-                    facts=facts,
-                )
+            message = _("the page says the link no longer works: {phrase}").format(
+                phrase=repr(said)
             )
+            findings.append(Finding.fail(message, facts=facts))
         else:
             hops = len(probe.hops) - 1
-            via = f" after {hops} redirect{'s' if hops != 1 else ''}" if hops else ""
-            findings.append(Finding.passed(f"the link opens ({status}){via}", facts=facts))
+            if hops:
+                message = ngettext(
+                    "the link opens ({status}) after {n} redirect",
+                    "the link opens ({status}) after {n} redirects",
+                    hops,
+                ).format(status=status, n=hops)
+            else:
+                message = _("the link opens ({status})").format(status=status)
+            findings.append(Finding.passed(message, facts=facts))
         if probe.ttfb_ms is not None:
             findings.append(
                 ctx.judge(
                     "ttfb_ms",
                     probe.ttfb_ms,
-                    ok="first byte after {value} {unit}",
-                    bad="the platform took {value} {unit} to answer (limit {limit} {unit})",
-                    fix="A slow answer usually means a slow or busy connection: use a "
-                    "cable, close other downloads, and try again.",
+                    ok=_("first byte after {value} {unit}"),
+                    bad=_("the platform took {value} {unit} to answer (limit {limit} {unit})"),
+                    fix=_(
+                        "A slow answer usually means a slow or busy connection: use a "
+                        "cable, close other downloads, and try again."
+                    ),
                     fallback={"warn": 800, "fail": 1800, "source": "web.dev TTFB"},
                 )
             )

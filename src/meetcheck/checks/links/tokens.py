@@ -12,10 +12,16 @@ from __future__ import annotations
 import datetime as dt
 
 from meetcheck.check import Check, Finding, Measurement, Option, Severity
+from meetcheck.checks.links._catalog import N_, _
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 from meetcheck.linktoken import TokenClaims, described_expiry, mask_email, tokens_in_url
 
-FORWARDED_FIX = (
+# What a token is called in messages, by TokenClaims.kind.
+KINDS = {"jwt": N_("JWT"), "meetcheck": N_("meetcheck link token")}
+# Translators: a link whose expiry is a plain parameter (expires=...), not a token.
+EXPIRY = N_("expiry")
+FORWARDED_FIX = N_(
     "Do not use a link someone forwarded to you: each speaker has their own. Ask the meeting "
     "secretariat for your personal link, sent to the address you registered."
 )
@@ -34,34 +40,38 @@ def judge_token(
     role: str = "",
 ) -> list[Finding]:
     """Every rule for one token; pure, so the rules are unit-tested without a server."""
-    kind = {"jwt": "JWT", "meetcheck": "meetcheck link token"}.get(token.kind, "expiry")
+    kind = localize(KINDS.get(token.kind, EXPIRY))
     facts = [Measurement("token_kind", token.kind), Measurement("token_place", token.where)]
     findings: list[Finding] = []
     exp, nbf = token.expires_at, token.not_before
-    first = min((s for s, _ in sessions), default=None)
-    last = max((e for _, e in sessions), default=None)
+    first = min((start for start, _end in sessions), default=None)
+    last = max((end for _start, end in sessions), default=None)
     if exp is not None:
         facts.append(Measurement("expires_at", exp.isoformat()))
         if exp + leeway < now:
-            findings.append(Finding.fail(f"the link's {kind} expired {_when(exp)}"))
+            message = _("the link's {kind} expired {when}").format(kind=kind, when=_when(exp))
+            findings.append(Finding.fail(message))
         elif last is not None and exp + leeway < last:
             findings.append(
                 Finding.fail(
-                    f"the link's {kind} expires {_when(exp)}, before the last session ends "
-                    f"({_when(last)}): it will stop working during the meeting"
+                    _(
+                        "the link's {kind} expires {when}, before the last session ends "
+                        "({end}): it will stop working during the meeting"
+                    ).format(kind=kind, when=_when(exp), end=_when(last))
                 )
             )
     elif token.kind == "jwt":
-        findings.append(
-            Finding.passed(f"the {kind} has no expiry (exp): nothing to compare", facts=facts)
-        )
+        message = _("the {kind} has no expiry (exp): nothing to compare").format(kind=kind)
+        findings.append(Finding.passed(message, facts=facts))
     if nbf is not None:
         facts.append(Measurement("not_before", nbf.isoformat()))
         if first is not None and nbf - leeway > first:
             findings.append(
                 Finding.fail(
-                    f"the link's {kind} is not valid before {_when(nbf)}, after the first "
-                    f"session starts ({_when(first)})"
+                    _(
+                        "the link's {kind} is not valid before {when}, after the first "
+                        "session starts ({start})"
+                    ).format(kind=kind, when=_when(nbf), start=_when(first))
                 )
             )
     claim, holder = token.holder
@@ -70,34 +80,46 @@ def judge_token(
         if email and holder.strip().lower() != email.strip().lower():
             findings.append(
                 Finding.fail(
-                    f"the link was issued to {mask_email(holder)} (claim {claim!r}), not to "
-                    f"{mask_email(email)}: it was forwarded",
-                    fix=FORWARDED_FIX,
+                    _(
+                        "the link was issued to {holder} (claim {claim}), not to {email}: "
+                        "it was forwarded"
+                    ).format(holder=mask_email(holder), claim=repr(claim), email=mask_email(email)),
+                    fix=localize(FORWARDED_FIX),
                 )
             )
         elif not email:
             findings.append(
                 Finding.warn(
-                    f"the link is issued to {mask_email(holder)}; give your registered e-mail "
-                    "(--email) to confirm it is yours",
-                    fix="Run the check again with --email and your registered address.",
+                    _(
+                        "the link is issued to {holder}; give your registered e-mail "
+                        "(--email) to confirm it is yours"
+                    ).format(holder=mask_email(holder)),
+                    fix=_("Run the check again with --email and your registered address."),
                 )
             )
     linked_role = token.claims.get("role")
     if role and isinstance(linked_role, str) and linked_role and linked_role != role:
         findings.append(
             Finding.warn(
-                f"the link is for the {linked_role} speaker; this check ran for the {role} "
-                "(--role)",
-                fix="Run the check with the right --role; if you are the "
-                f"{role}, ask your delegation which of you is primary and which alternate.",
+                _(
+                    "the link is for the {linked} speaker; this check ran for the {role} (--role)"
+                ).format(linked=linked_role, role=role),
+                fix=_(
+                    "Run the check with the right --role; if you are the {role}, ask your "
+                    "delegation which of you is primary and which alternate."
+                ).format(role=role),
             )
         )
     if not any(f.status.value in ("FAIL",) for f in findings):
-        until = f", valid until {_when(exp)}" if exp else ""
-        ok = f"the link's {kind} is readable{until}"
+        if exp:
+            ok = _("the link's {kind} is readable, valid until {when}")
+        else:
+            ok = _("the link's {kind} is readable")
+        ok = ok.format(kind=kind, when=_when(exp) if exp else "")
         if holder and email:
-            ok += f" and names you ({mask_email(holder)})"
+            ok = _("{message} and names you ({holder})").format(
+                message=ok, holder=mask_email(holder)
+            )
         findings.insert(0, Finding.passed(ok, facts=facts))
     else:
         findings[0].measurements = facts + findings[0].measurements
@@ -108,9 +130,9 @@ class LinkToken(Check):
     """A forwarded or short-lived link fails on the day; its token says so in advance."""
 
     id = "links.token"
-    title = "Personal link: its token is yours and lasts the meeting"
+    title = N_("Personal link: its token is yours and lasts the meeting")
     severity = Severity.HIGH
-    remediation = "Ask the meeting secretariat for a new personal link."
+    remediation = N_("Ask the meeting secretariat for a new personal link.")
     options = {
         "leeway_s": Option(
             int, 60, "clock difference tolerated on exp/nbf, seconds", min=0, max=3600
@@ -120,14 +142,14 @@ class LinkToken(Check):
     async def run(self, ctx: CheckContext) -> list[Finding]:
         link = ctx.participant.link
         if not link:
-            ctx.skip("no personal link given (--link)")
+            ctx.skip(_("no personal link given (--link)"))
         tokens = tokens_in_url(link)
         table = (ctx.meeting.plugins.get("links") if ctx.meeting else None) or {}
         described = described_expiry(link, table.get("expiry_param", ""))
         if described is not None:
             tokens.append(described)
         if not tokens:
-            ctx.skip("the link carries no token meetcheck can read (JWT or meetcheck link)")
+            ctx.skip(_("the link carries no token meetcheck can read (JWT or meetcheck link)"))
         sessions = [(s.start, s.end) for s in (ctx.meeting.sessions if ctx.meeting else [])]
         leeway = dt.timedelta(seconds=int(ctx.options["leeway_s"]))
         now = dt.datetime.now(dt.UTC)

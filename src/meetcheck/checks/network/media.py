@@ -11,10 +11,13 @@ give jitter in RTP clock units, converted here to milliseconds (see
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.network._measure import SERVER_FIX, UDP_FIX, echo_session, missing
+from meetcheck.checks._echo_call import CALL_OPTIONS, echo_call
+from meetcheck.checks.network._catalog import N_, _, ngettext
+from meetcheck.checks.network._measure import SERVER_FIX, UDP_FIX, missing, semicolons
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 
-FIX = (
+FIX = N_(
     "Use a wired (Ethernet) connection instead of Wi-Fi, and stop uploads, downloads and "
     "video streams on your network during the meeting."
 )
@@ -31,33 +34,22 @@ class MediaPath(Check):
     """The audio path as a real call meets it: what the interpreters will hear."""
 
     id = "network.media"
-    title = "A real call to the meeting's echo endpoint (WebRTC, Opus)"
+    title = N_("A real call to the meeting's echo endpoint (WebRTC, Opus)")
     severity = Severity.HIGH
     timing = True
     imports = ("aiortc", "aiohttp", "av", "numpy", "meetcheck.webrtc.echo_probe")
     remediation = FIX
     senses = ("network.media",)  # the browser self-test's own echo call
     metrics = {
-        "rtt_ms": Metric("ms", description="median round trip of the data-channel probes"),
-        "jitter_ms": Metric("ms", description="RFC 3550 jitter of the audio sent, as received"),
-        "loss_pct": Metric("%", description="probes lost, both ways together"),
-        "burst_loss_pct": Metric("%", description="worst loss in any 200 ms"),
-        "reorder_pct": Metric("%", description="answers arriving after a later one"),
-        "bitrate_kbps": Metric("kbit/s", higher_is_worse=False, description="audio sent"),
+        "rtt_ms": Metric("ms", description=N_("median round trip of the data-channel probes")),
+        "jitter_ms": Metric("ms", description=N_("RFC 3550 jitter of the audio sent, as received")),
+        "loss_pct": Metric("%", description=N_("probes lost, both ways together")),
+        "burst_loss_pct": Metric("%", description=N_("worst loss in any 200 ms")),
+        "reorder_pct": Metric("%", description=N_("answers arriving after a later one")),
+        "bitrate_kbps": Metric("kbit/s", higher_is_worse=False, description=N_("audio sent")),
     }
     options = {
-        "seconds": Option(float, 3.0, "how long to measure the call", min=1, max=60),
-        "interval_ms": Option(float, 20.0, "time between probes", min=5, max=200),
-        "wait_ms": Option(
-            float, 1000.0, "how long answers count after the last probe", min=100, max=5000
-        ),  # fmt: skip
-        "connect_timeout_s": Option(
-            float, 8.0, "time allowed to set up the call", min=1, max=60
-        ),  # fmt: skip
-        "use_ice_servers": Option(
-            bool, True, "gather candidates from the meeting's STUN/TURN servers"
-        ),  # fmt: skip
-        "relay_only": Option(bool, False, "use only TURN relay candidates"),
+        **CALL_OPTIONS,  # the shared echo call's (the audio family's after-codec audio too)
         "warn_candidates": Option(
             list,
             ["relay/tcp"],
@@ -68,25 +60,30 @@ class MediaPath(Check):
     }
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
-        if ctx.sensors is None:
+        if ctx.sensors is None:  # the browser self-test measured its own call
             meeting = ctx.require_meeting()
             if not meeting.echo_url:
-                return missing(ctx, "[echo] endpoint")
-        out = await echo_session(ctx, ctx.options)
+                return missing(ctx, N_("[echo] endpoint"))
+        out = await echo_call(ctx)
         if out.figures is None:
             facts = {"failure": out.kind, "status": out.status}
             return [
                 Finding.fail(
-                    f"echo call failed: {out.error}", fix=FAILURE_FIX[out.kind], facts=facts
+                    _("echo call failed: {error}").format(error=out.error),
+                    fix=localize(FAILURE_FIX[out.kind]),
+                    facts=facts,
                 )
             ]
         f = out.figures
         if not f.answered:
             return [
                 Finding.fail(
-                    f"the call connected ({f.candidate_type}) but none of {f.probes} probes "
-                    "came back",
-                    fix=UDP_FIX,
+                    ngettext(
+                        "the call connected ({path}) but its {n} probe did not come back",
+                        "the call connected ({path}) but none of {n} probes came back",
+                        f.probes,
+                    ).format(path=f.candidate_type, n=f.probes),
+                    fix=localize(UDP_FIX),
                     facts={"candidate_type": f.candidate_type, "loss_pct": 100.0},
                 )
             ]
@@ -102,28 +99,60 @@ class MediaPath(Check):
         ]
         if f.source:  # measured elsewhere: by the browser, from its getStats()
             facts.append(Measurement("source", f.source))
-        path = f"over {f.candidate_type}" + (f"; {'; '.join(f.notes)}" if f.notes else "")
-        judged = [
-            ("rtt_ms", "round trip", path),
-            ("jitter_ms", "jitter", ""),
-            ("loss_pct", "loss", f"up {f.up_loss_pct:g} %, down {f.down_loss_pct:g} %"),
-            ("burst_loss_pct", "worst 200 ms loss", ""),
-            ("reorder_pct", "reordered", ""),
-            ("bitrate_kbps", "audio bit rate", ""),
+        path = semicolons([_("over {path}").format(path=f.candidate_type), *f.notes])
+        loss = _("up {up} %, down {down} %").format(
+            up=f"{f.up_loss_pct:g}", down=f"{f.down_loss_pct:g}"
+        )
+        judged = [  # metric, ok, bad, note
+            (
+                "rtt_ms",
+                _("round trip {value} {unit}"),
+                _("round trip {value} {unit}, above {limit} {unit}"),
+                path,
+            ),
+            (
+                "jitter_ms",
+                _("jitter {value} {unit}"),
+                _("jitter {value} {unit}, above {limit} {unit}"),
+                "",
+            ),
+            (
+                "loss_pct",
+                _("loss {value} {unit}"),
+                _("loss {value} {unit}, above {limit} {unit}"),
+                loss,
+            ),
+            (
+                "burst_loss_pct",
+                _("worst 200 ms loss {value} {unit}"),
+                _("worst 200 ms loss {value} {unit}, above {limit} {unit}"),
+                "",
+            ),
+            (
+                "reorder_pct",
+                _("reordered {value} {unit}"),
+                _("reordered {value} {unit}, above {limit} {unit}"),
+                "",
+            ),
+            (
+                "bitrate_kbps",
+                _("audio bit rate {value} {unit}"),
+                _("audio bit rate {value} {unit}, below {limit} {unit}"),
+                "",
+            ),
         ]
-        unmeasured = [m for m, _, _ in judged if getattr(f, m) is None]
+        unmeasured = [j[0] for j in judged if getattr(f, j[0]) is None]
         if unmeasured:  # the browser's statistics have no per-probe data: said, not faked
             facts.append(Measurement("not_measured", ", ".join(unmeasured)))
         judged = [j for j in judged if getattr(f, j[0]) is not None]
         findings = []
-        for i, (metric, label, note) in enumerate(judged):
-            word = "below" if metric == "bitrate_kbps" else "above"
+        for i, (metric, ok, bad, note) in enumerate(judged):
             findings.append(
                 ctx.judge(
                     metric,
                     getattr(f, metric),
-                    ok=f"{label} {{value}} {{unit}}",
-                    bad=f"{label} {{value}} {{unit}}, {word} {{limit}} {{unit}}",
+                    ok=ok,
+                    bad=bad,
                     note=note,
                     extra=facts if i == 0 else None,
                 )
@@ -131,17 +160,19 @@ class MediaPath(Check):
         if f.candidate_type in ctx.options["warn_candidates"]:
             findings.append(
                 Finding.warn(
-                    f"the call only got through {f.candidate_type}: it works, with more delay "
-                    "and less resilience than UDP",
-                    fix=UDP_FIX,
+                    _(
+                        "the call only got through {path}: it works, with more delay "
+                        "and less resilience than UDP"
+                    ).format(path=f.candidate_type),
+                    fix=localize(UDP_FIX),
                     facts={"candidate_type": f.candidate_type},
                 )
             )
         if f.audio_frames == 0:
             findings.append(
                 Finding.warn(
-                    "no echoed audio came back, although the probes did",
-                    fix=SERVER_FIX,
+                    _("no echoed audio came back, although the probes did"),
+                    fix=localize(SERVER_FIX),
                     facts={"audio_frames_received": 0},
                 )
             )

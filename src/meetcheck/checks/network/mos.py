@@ -32,7 +32,9 @@ import math
 from dataclasses import dataclass
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.checks.network._catalog import N_, _
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 
 R0 = 93.2
 IE_OPUS = 0.0
@@ -40,13 +42,13 @@ BPL = 25.1
 PACKETISATION_MS = 10.0
 JITTER_BUFFER_FACTOR = 2.0
 
-BANDS = (
-    (90.0, "very satisfied"),
-    (80.0, "satisfied"),
-    (70.0, "some users dissatisfied"),
-    (60.0, "many users dissatisfied"),
-    (50.0, "nearly all users dissatisfied"),
-    (-math.inf, "not recommended"),
+BANDS = (  # N_ texts: English in the "band" fact, translated in the message
+    (90.0, N_("very satisfied")),
+    (80.0, N_("satisfied")),
+    (70.0, N_("some users dissatisfied")),
+    (60.0, N_("many users dissatisfied")),
+    (50.0, N_("nearly all users dissatisfied")),
+    (-math.inf, N_("not recommended")),
 )
 
 
@@ -109,55 +111,64 @@ class MeanOpinionScore(Check):
     """One number a secretariat can compare across delegates: how speech will sound."""
 
     id = "network.mos"
-    title = "Expected speech quality (E-model, ITU-T G.107)"
+    title = N_("Expected speech quality (E-model, ITU-T G.107)")
     severity = Severity.MEDIUM
     timing = True
     imports = ("aiortc", "aiohttp", "av", "numpy", "meetcheck.webrtc.echo_probe")
     senses = ("network.media",)  # from the browser's echo call in a browser self-test
-    remediation = (
+    remediation = N_(
         "Use a wired (Ethernet) connection and stop other traffic on your network (uploads, "
         "video streams) during the meeting."
     )
     metrics = {
-        "r_factor": Metric("", higher_is_worse=False, description="E-model rating R"),
-        "mos": Metric("", higher_is_worse=False, description="mean opinion score, 1 to 4.5"),
+        "r_factor": Metric("", higher_is_worse=False, description=N_("E-model rating R")),
+        "mos": Metric("", higher_is_worse=False, description=N_("mean opinion score, 1 to 4.5")),
     }
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         from meetcheck.checks.network._measure import path_figures
-        from meetcheck.checks.network.media import MediaPath
         from meetcheck.checks.network.stun import StunProbe
 
-        figures = await path_figures(ctx, MediaPath.option_defaults(), StunProbe.option_defaults())
+        figures = await path_figures(ctx, StunProbe.option_defaults())
         if figures is None:
             ctx.skip(
-                "no delay, jitter and loss were measured: the meeting file needs an [echo] "
-                "endpoint or a STUN server"
+                _(
+                    "no delay, jitter and loss were measured: the meeting file needs an [echo] "
+                    "endpoint or a STUN server"
+                )
             )
         rtt, jitter, loss, source = figures
         est = estimate(rtt, jitter, loss)
-        how = (
-            f"from {source}: RTT {rtt:g} ms, jitter {jitter:g} ms, loss {loss:g} %; one-way "
-            f"delay used {est.ta_ms:.1f} ms (RTT/2 + 2 x jitter + 10 ms); R0 {R0}"
+        how = _(
+            "from {source}: RTT {rtt} ms, jitter {jitter} ms, loss {loss} %; one-way "
+            "delay used {delay} ms (RTT/2 + 2 x jitter + 10 ms); R0 {r0}"
+        ).format(
+            source=localize(source),
+            rtt=f"{rtt:g}",
+            jitter=f"{jitter:g}",
+            loss=f"{loss:g}",
+            delay=f"{est.ta_ms:.1f}",
+            r0=R0,
         )
         extra = [
             Measurement("mos", round(est.mos, 2)),
-            Measurement("band", est.band),
+            Measurement("band", str(est.band)),
             Measurement("delay_used_ms", round(est.ta_ms, 1), "ms"),
-            Measurement("inputs", source),
+            Measurement("inputs", str(source)),
         ]
         r_finding = ctx.judge(
             "r_factor",
             round(est.r, 1),
-            ok=f"R = {{value}} ({est.band})",
-            bad=f"R = {{value}} ({est.band}), below {{limit}}",
+            ok=_("R = {value} ({band})"),
+            bad=_("R = {value} ({band}), below {limit}"),
+            values={"band": localize(est.band)},
             note=how,
             extra=extra,
         )
         mos_finding = ctx.judge(
             "mos",
             round(est.mos, 2),
-            ok="MOS {value}",
-            bad="MOS {value}, below {limit}",
+            ok=_("MOS {value}"),
+            bad=_("MOS {value}, below {limit}"),
         )
         return [r_finding, mos_finding]

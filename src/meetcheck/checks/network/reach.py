@@ -12,29 +12,47 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks.network._catalog import N_, _
 from meetcheck.checks.network._measure import ice_urls, missing
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 
 FIXES = {
-    ("dns", "nxdomain"): "Check the meeting address for typing mistakes. If it is right, your "
-    "network cannot look it up: restart your router, or try another network.",
-    ("dns", "timeout"): "Your network's name service (DNS) is too slow or down: restart "
-    "your router, or ask your IT department.",
-    ("tcp", "refused"): "The meeting's server refused the connection: tell the meeting "
-    "secretariat; if colleagues can connect, ask your IT department about a proxy.",
-    ("tcp", "timeout"): "A firewall may block this port: ask your IT department to allow "
-    "outgoing TCP to the meeting's servers on port {port} (and 443), or try another network.",
-    ("tcp", "unreachable"): "Your computer has no route to the meeting's server: check that "
-    "you are online, switch off a VPN if you use one, or try another network.",
-    ("tls", "certificate"): "Do not enter passwords on this connection. Something between "
-    "you and the meeting (a company proxy, a hotel portal) replaces its certificate: ask "
-    "your IT department, or use another network.",
-    ("tls", "handshake"): "A proxy or firewall interferes with secure connections: ask "
-    "your IT department to allow TLS to the meeting's servers, or use another network.",
-    ("tls", "timeout"): "A proxy or firewall holds up secure connections: ask your IT "
-    "department, or use another network.",
+    ("dns", "nxdomain"): N_(
+        "Check the meeting address for typing mistakes. If it is right, your "
+        "network cannot look it up: restart your router, or try another network."
+    ),
+    ("dns", "timeout"): N_(
+        "Your network's name service (DNS) is too slow or down: restart "
+        "your router, or ask your IT department."
+    ),
+    ("tcp", "refused"): N_(
+        "The meeting's server refused the connection: tell the meeting "
+        "secretariat; if colleagues can connect, ask your IT department about a proxy."
+    ),
+    ("tcp", "timeout"): N_(
+        "A firewall may block this port: ask your IT department to allow outgoing TCP to "
+        "the meeting's servers on port {port} (and 443), or try another network."
+    ),
+    ("tcp", "unreachable"): N_(
+        "Your computer has no route to the meeting's server: check that "
+        "you are online, switch off a VPN if you use one, or try another network."
+    ),
+    ("tls", "certificate"): N_(
+        "Do not enter passwords on this connection. Something between "
+        "you and the meeting (a company proxy, a hotel portal) replaces its certificate: ask "
+        "your IT department, or use another network."
+    ),
+    ("tls", "handshake"): N_(
+        "A proxy or firewall interferes with secure connections: ask "
+        "your IT department to allow TLS to the meeting's servers, or use another network."
+    ),
+    ("tls", "timeout"): N_(
+        "A proxy or firewall holds up secure connections: ask your IT "
+        "department, or use another network."
+    ),
 }
-SLOW_FIX = (
+SLOW_FIX = N_(
     "Use a wired (Ethernet) connection, stop large downloads during the meeting, and ask "
     "your IT department whether a proxy slows connections down."
 )
@@ -63,7 +81,7 @@ def targets(ctx: CheckContext) -> list[Target]:
     for host in meeting.hosts:
         if host and host != platform_host:
             out.append(Target(host, 443, True, "platform.hosts"))
-    for url, _ in ice_urls(ctx)[0]:
+    for url, _server in ice_urls(ctx)[0]:
         if url.transport in ("tcp", "tls"):
             out.append(Target(url.host, url.port, url.transport == "tls", url.url))
     return list({(t.host, t.port, t.tls): t for t in out}.values())
@@ -74,15 +92,15 @@ class Reachability(Check):
     no call at all."""
 
     id = "network.reach"
-    title = "The meeting's servers can be reached (DNS, TCP, TLS)"
+    title = N_("The meeting's servers can be reached (DNS, TCP, TLS)")
     severity = Severity.CRITICAL
     timing = True
     imports = ("meetcheck.webrtc.netprobe",)
     remediation = SLOW_FIX
     metrics = {
-        "dns_ms": Metric("ms", description="time to resolve the name"),
-        "tcp_ms": Metric("ms", description="time to open the TCP connection"),
-        "tls_ms": Metric("ms", description="time of the TLS handshake"),
+        "dns_ms": Metric("ms", description=N_("time to resolve the name")),
+        "tcp_ms": Metric("ms", description=N_("time to open the TCP connection")),
+        "tls_ms": Metric("ms", description=N_("time of the TLS handshake")),
     }
     options = {
         "step_timeout_s": Option(float, 3.0, "time allowed for each step", min=0.2, max=20),
@@ -93,7 +111,7 @@ class Reachability(Check):
 
         found = targets(ctx)
         if not found:
-            return missing(ctx, "platform URL, host or TURN TCP/TLS server")
+            return missing(ctx, N_("platform URL, host or TURN TCP/TLS server"))
         timeout = ctx.options["step_timeout_s"]
         import ssl
 
@@ -115,35 +133,65 @@ class Reachability(Check):
     def _judge(self, ctx: CheckContext, t: Target, res: object) -> list[Finding]:
         from meetcheck.webrtc.netprobe import ReachError
 
-        where = f"{t.host} port {t.port} ({'TLS' if t.tls else 'TCP'}, {t.why})"
+        # English in the facts (machines read them), translated in the messages.
+        where = N_("{host} port {port} ({protocol}, {source})").format(
+            host=t.host, port=t.port, protocol="TLS" if t.tls else "TCP", source=t.why
+        )
+        shown = localize(where)
         if isinstance(res, ReachError):
-            fix = FIXES.get((res.step, res.kind), SLOW_FIX).format(port=t.port)
+            fix = localize(FIXES.get((res.step, res.kind), SLOW_FIX)).format(port=t.port)
             return [
                 Finding.fail(
-                    f"{where}: {res}",
+                    # Translators: {error} is the network library's own (English) text.
+                    _("{target}: {error}").format(target=shown, error=str(res)),
                     fix=fix,
-                    facts={"target": where, "failed_step": res.step, "failure": res.kind},
+                    facts={"target": str(where), "failed_step": res.step, "failure": res.kind},
                 )
             ]
         if isinstance(res, BaseException):
             raise res
-        extra = [Measurement("target", where), Measurement("address", res.address)]
+        extra = [Measurement("target", str(where)), Measurement("address", res.address)]
         tls = [*extra, Measurement("tls_version", res.tls_version)]
-        steps = [  # metric, time, what, note, facts, fix (None: the check's remediation)
-            ("dns_ms", res.dns_ms, "name lookup", where, extra, FIXES[("dns", "timeout")]),
-            ("tcp_ms", res.tcp_ms, "TCP connect", where, extra, None),
-            ("tls_ms", res.tls_ms, "TLS handshake", f"{where}, {res.tls_version}", tls, None),
+        tls_note = _("{target}, {version}").format(target=shown, version=res.tls_version)
+        steps = [  # metric, time, ok, bad, note, facts, fix (None: the check's remediation)
+            (
+                "dns_ms",
+                res.dns_ms,
+                _("name lookup {value} {unit}"),
+                _("name lookup {value} {unit}, above {limit} {unit}"),
+                shown,
+                extra,
+                FIXES[("dns", "timeout")],
+            ),
+            (
+                "tcp_ms",
+                res.tcp_ms,
+                _("TCP connect {value} {unit}"),
+                _("TCP connect {value} {unit}, above {limit} {unit}"),
+                shown,
+                extra,
+                None,
+            ),
+            (
+                "tls_ms",
+                res.tls_ms,
+                _("TLS handshake {value} {unit}"),
+                _("TLS handshake {value} {unit}, above {limit} {unit}"),
+                tls_note,
+                tls,
+                None,
+            ),
         ]
         return [
             ctx.judge(
                 metric,
                 round(ms, 2),
-                ok=f"{what} {{value}} {{unit}}",
-                bad=f"{what} {{value}} {{unit}}, above {{limit}} {{unit}}",
+                ok=ok,
+                bad=bad,
                 note=note,
                 extra=list(facts),
                 fix=fix,
             )
-            for metric, ms, what, note, facts, fix in steps
+            for metric, ms, ok, bad, note, facts, fix in steps
             if ms is not None
         ]

@@ -10,10 +10,13 @@ trips.
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
-from meetcheck.checks.network._measure import SERVER_FIX, link_gate, missing
+from meetcheck.checks._link_gate import link_gate
+from meetcheck.checks.network._catalog import N_, _
+from meetcheck.checks.network._measure import SERVER_FIX, missing
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 
-SLOW_FIX = (
+SLOW_FIX = N_(
     "Connect with an Ethernet cable, stop downloads, uploads, cloud backups and video "
     "streams on your network (other people's too), or use a faster connection."
 )
@@ -23,7 +26,7 @@ class Throughput(Check):
     """Too little bandwidth cuts the audio (and video) that carries the interpretation."""
 
     id = "network.throughput"
-    title = "Bandwidth to the meeting (download and upload)"
+    title = N_("Bandwidth to the meeting (download and upload)")
     severity = Severity.HIGH
     timing = True
     imports = ("aiohttp", "meetcheck.webrtc.throughput")
@@ -53,7 +56,7 @@ class Throughput(Check):
         meeting = ctx.require_meeting()
         tp = meeting.throughput
         if not tp.get("download_url") and not tp.get("upload_url"):
-            return missing(ctx, "[throughput] endpoint")
+            return missing(ctx, N_("[throughput] endpoint"))
         import aiohttp
 
         from meetcheck.webrtc.throughput import ThroughputError, download, upload
@@ -70,9 +73,21 @@ class Throughput(Check):
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=5)
         async with (await link_gate(ctx)).saturating():
             async with aiohttp.ClientSession(timeout=timeout) as session:
-                for metric, key, fn in (
-                    ("download_mbps", "download_url", download),
-                    ("upload_mbps", "upload_url", upload),
+                for metric, key, fn, ok, bad in (
+                    (
+                        "download_mbps",
+                        "download_url",
+                        download,
+                        _("download {value} {unit}"),
+                        _("download {value} {unit}, below {limit} {unit}"),
+                    ),
+                    (
+                        "upload_mbps",
+                        "upload_url",
+                        upload,
+                        _("upload {value} {unit}"),
+                        _("upload {value} {unit}, below {limit} {unit}"),
+                    ),
                 ):
                     url = tp.get(key)
                     if not url:
@@ -82,15 +97,17 @@ class Throughput(Check):
                     except ThroughputError as exc:
                         findings.append(self._failed(metric, url, exc))
                         continue
-                    how = "stable" if rate.stable else "time bound reached"
+                    if rate.stable:
+                        how = _("stable after {seconds} s")
+                    else:
+                        how = _("time bound reached after {seconds} s")
                     findings.append(
                         ctx.judge(
                             metric,
                             rate.mbps,
-                            ok=f"{metric.split('_')[0]} {{value}} {{unit}}",
-                            bad=f"{metric.split('_')[0]} {{value}} {{unit}}, below {{limit}} "
-                            "{unit}",
-                            note=f"{how} after {rate.seconds:.1f} s",
+                            ok=ok,
+                            bad=bad,
+                            note=how.format(seconds=f"{rate.seconds:.1f}"),
                             extra=[
                                 Measurement(
                                     f"{metric.split('_')[0]}_seconds", round(rate.seconds, 2), "s"
@@ -106,8 +123,12 @@ class Throughput(Check):
 
         status = getattr(exc, "status", 0)
         fix = SERVER_FIX if status in (401, 403) or status >= 500 else SLOW_FIX
+        if metric == "download_mbps":
+            message = _("download test at {url} failed: {error}")
+        else:
+            message = _("upload test at {url} failed: {error}")
         return Finding.fail(
-            f"{metric.split('_')[0]} test at {redact_url(url)} failed: {exc}",
-            fix=fix,
+            message.format(url=redact_url(url), error=str(exc)),
+            fix=localize(fix),
             facts={"failed": metric, "status": status},
         )

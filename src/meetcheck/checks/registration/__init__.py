@@ -4,13 +4,16 @@ from collections.abc import Callable
 from typing import Any
 
 from meetcheck.check import register_checks
+from meetcheck.checks.registration._catalog import catalog
 from meetcheck.checks.registration.deadline import RegistrationDeadline
 from meetcheck.checks.registration.email import RegistrationEmail, RegistrationPersonal
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n import register_catalogs
 
 meetcheck_register_checks = register_checks(
     RegistrationEmail, RegistrationPersonal, RegistrationDeadline
 )
+meetcheck_register_catalogs = register_catalogs(catalog)
 
 
 @hookimpl

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from meetcheck.checks.links.lookalike import CONFUSABLES, scripts
+from meetcheck.checks.registration._catalog import N_, _, ngettext
+from meetcheck.i18n import localize
 
 # Mailboxes of an office rather than a person (the notice names mission and delegation).
 GENERIC_WORDS = (
@@ -25,6 +27,12 @@ GENERIC_WORDS = (
 _SPLIT = re.compile(r"[._+\-]+")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
 _LOCAL_ASCII = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+# Names of the scripts a delegate's address is most likely to mix (others: their Unicode name).
+SCRIPT_NAMES = {
+    "LATIN": N_("Latin"), "CYRILLIC": N_("Cyrillic"), "GREEK": N_("Greek"),
+    "ARABIC": N_("Arabic"), "HEBREW": N_("Hebrew"), "ARMENIAN": N_("Armenian"),
+    "GEORGIAN": N_("Georgian"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -40,29 +48,36 @@ def syntax_problems(address: str) -> list[Problem]:
     """One '@', a domain with a dot, no spaces or control characters, sane lengths."""
     out: list[Problem] = []
     if any(c.isspace() for c in address):
-        out.append(Problem("spaces", "fail", "the address contains spaces"))
+        out.append(Problem("spaces", "fail", _("the address contains spaces")))
     if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cn") for c in address):
         out.append(
-            Problem("invisible", "fail", "the address contains invisible or control characters")
+            Problem("invisible", "fail", _("the address contains invisible or control characters"))
         )
     if address.count("@") != 1:
-        out.append(Problem("at", "fail", f"the address has {address.count('@')} '@' signs, not 1"))
+        n = address.count("@")
+        message = ngettext(
+            "the address has {n} '@' sign, not 1", "the address has {n} '@' signs, not 1", n
+        ).format(n=n)
+        out.append(Problem("at", "fail", message))
         return out
     local, domain = address.split("@")
     if not local:
-        out.append(Problem("local", "fail", "nothing before the '@'"))
+        out.append(Problem("local", "fail", _("nothing before the '@'")))
     elif len(local) > 64:
-        out.append(Problem("local", "fail", "the part before the '@' is over 64 characters"))
+        out.append(Problem("local", "fail", _("the part before the '@' is over 64 characters")))
     elif local.isascii() and not _LOCAL_ASCII.match(local):
-        out.append(Problem("local", "fail", "the part before the '@' has characters not allowed"))
+        message = _("the part before the '@' has characters not allowed")
+        out.append(Problem("local", "fail", message))
     elif local.startswith(".") or local.endswith(".") or ".." in local:
-        out.append(Problem("local", "fail", "misplaced dots before the '@'"))
+        out.append(Problem("local", "fail", _("misplaced dots before the '@'")))
     if "." not in domain.strip("."):
-        out.append(Problem("domain", "fail", f"the domain {domain!r} has no dot"))
+        message = _("the domain {domain} has no dot").format(domain=repr(domain))
+        out.append(Problem("domain", "fail", message))
     elif domain.isascii() and not all(_DOMAIN_LABEL.match(x) for x in domain.split(".")):
-        out.append(Problem("domain", "fail", f"the domain {domain!r} is not a valid name"))
+        message = _("the domain {domain} is not a valid name").format(domain=repr(domain))
+        out.append(Problem("domain", "fail", message))
     if len(address) > 254:
-        out.append(Problem("length", "fail", "the address is over 254 characters"))
+        out.append(Problem("length", "fail", _("the address is over 254 characters")))
     return out
 
 
@@ -78,29 +93,30 @@ def unicode_problems(address: str) -> list[Problem]:
     # an address in one non-Latin script of its own is not a trick.
     if fakes and (latin or all(c in CONFUSABLES for c in letters)):
         shown = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, '?')})" for c in fakes)
-        out.append(
-            Problem("confusable", "fail", f"the address has letters that imitate Latin: {shown}")
-        )
-    for part, name in ((address.split("@")[0], "name"), (address.split("@")[-1], "domain")):
+        message = _("the address has letters that imitate Latin: {letters}").format(letters=shown)
+        out.append(Problem("confusable", "fail", message))
+    parts = (
+        (address.split("@")[0], N_("the name part mixes {scripts} letters")),
+        (address.split("@")[-1], N_("the domain part mixes {scripts} letters")),
+    )
+    for part, template in parts:
         found = scripts(part.replace(".", ""))
         if len(found) > 1:
-            out.append(
-                Problem(
-                    "mixed-scripts",
-                    "fail",
-                    f"the {name} part mixes {' and '.join(sorted(s.title() for s in found))} "
-                    "letters",
-                )
-            )
+            message = localize(template).format(scripts=_script_list(found))
+            out.append(Problem("mixed-scripts", "fail", message))
     if not out:
-        out.append(
-            Problem(
-                "non-ascii",
-                "warn",
-                "the address has non-Latin characters; some mail systems cannot deliver to it",
-            )
-        )
+        message = _("the address has non-Latin characters; some mail systems cannot deliver to it")
+        out.append(Problem("non-ascii", "warn", message))
     return out
+
+
+def _script_list(found: set[str]) -> str:
+    """'Cyrillic and Latin' (alphabetical in English, as before), in the run's language."""
+    names = [localize(SCRIPT_NAMES.get(s, s.title())) for s in sorted(found, key=str.title)]
+    text = names[-1]
+    for name in reversed(names[:-1]):
+        text = _("{first} and {second}").format(first=name, second=text)
+    return text
 
 
 def generic_reason(address: str, patterns: list[str] | tuple[str, ...] = ()) -> str:
@@ -110,17 +126,19 @@ def generic_reason(address: str, patterns: list[str] | tuple[str, ...] = ()) -> 
     ``patterns`` are shell-style globs (``*.mission``, ``pm-*``) matched against the part
     before the '@', or against the whole address when the pattern holds an '@'.
     """
-    local, _, domain = address.strip().lower().rpartition("@")
+    local, _at, domain = address.strip().lower().rpartition("@")
     if not local:
         return ""
     words = [w for w in _SPLIT.split(local) if w]
     stripped = local.rstrip("0123456789")
     for word in GENERIC_WORDS:
         if stripped == word or (words and words[0].rstrip("0123456789") == word):
-            return f"{word!r} is an office mailbox"
+            return _("{word} is an office mailbox").format(word=repr(word))
     for pattern in patterns:
         p = pattern.lower()
         subject = f"{local}@{domain}" if "@" in p else local
         if fnmatch.fnmatchcase(subject, p):
-            return f"it matches the profile's generic pattern {pattern!r}"
+            return _("it matches the profile's generic pattern {pattern}").format(
+                pattern=repr(pattern)
+            )
     return ""

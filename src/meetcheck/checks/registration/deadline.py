@@ -13,7 +13,10 @@ import datetime as dt
 from typing import Any
 
 from meetcheck.check import Check, Finding, Option, Severity
+from meetcheck.checks.registration._catalog import N_, _, ngettext
+from meetcheck.checks.system.schedule import MONTHS, WEEKDAYS
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 
 SPEAKERS = ("primary", "alternate")
 
@@ -50,16 +53,30 @@ def late_by(registered: dt.datetime, deadline: dt.datetime) -> dt.timedelta | No
 
 def _days(delta: dt.timedelta) -> str:
     hours = delta.total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
+    if hours < 48:
+        return f"{hours:.0f} h"
+    days = round(hours / 24)
+    return ngettext("{n} day", "{n} days", days).format(n=days)
+
+
+def _date(value: dt.date, weekday: bool = False) -> str:
+    """'Thu 05 Nov 2026' (or '05 Nov 2026'), with the day and month names of the run's
+    language (the system family's catalog has them)."""
+    month = localize(MONTHS[value.month - 1])
+    if not weekday:
+        return _("{day:02d} {month} {year}").format(day=value.day, month=month, year=value.year)
+    return _("{weekday} {day:02d} {month} {year}").format(
+        weekday=localize(WEEKDAYS[value.weekday()]), day=value.day, month=month, year=value.year
+    )
 
 
 class RegistrationDeadline(Check):
     """A late speaker may get no personal link before the meeting."""
 
     id = "registration.deadline"
-    title = "Registered by the deadline"
+    title = N_("Registered by the deadline")
     severity = Severity.MEDIUM
-    remediation = (
+    remediation = N_(
         "Contact the meeting secretariat now: registrations after the deadline may not "
         "receive a personal link in time."
     )
@@ -72,26 +89,37 @@ class RegistrationDeadline(Check):
         key = "speaker_deadline" if ctx.participant.role in SPEAKERS else "delegation_deadline"
         value = meeting.registration.get(key) or meeting.registration.get("speaker_deadline")
         if value is None:
-            ctx.skip("the meeting file gives no registration deadline")
+            ctx.skip(_("the meeting file gives no registration deadline"))
         deadline = deadline_end(value, meeting.timezone)
-        shown = f"{value:%a %d %b %Y}" + ("" if isinstance(value, dt.datetime) else " (end of day)")
+        shown = _date(value, weekday=True)
+        if not isinstance(value, dt.datetime):
+            shown = _("{date} (end of day)").format(date=shown)
         registered = as_moment(ctx.cli_options.get("registered"), meeting.timezone)
         if registered is not None:
             late = late_by(registered, deadline)
             facts = {"registered": registered.isoformat(), "deadline": deadline.isoformat()}
             if late is None:
-                return Finding.passed(f"registered {registered:%d %b %Y}, by {shown}", facts=facts)
-            message = f"registered {registered:%d %b %Y}, {_days(late)} after the deadline {shown}"
+                message = _("registered {date}, by {deadline}").format(
+                    date=_date(registered), deadline=shown
+                )
+                return Finding.passed(message, facts=facts)
+            message = _("registered {date}, {late} after the deadline {deadline}").format(
+                date=_date(registered), late=_days(late), deadline=shown
+            )
             if ctx.options["late"] == "fail":
                 return Finding.fail(message, facts=facts)
             return Finding.warn(message, facts=facts)
         now = dt.datetime.now(dt.UTC)
         if now < deadline:
             return Finding.passed(
-                f"registration open until {shown} ({_days(deadline - now)} left)",
+                _("registration open until {deadline} ({left} left)").format(
+                    deadline=shown, left=_days(deadline - now)
+                ),
                 facts={"deadline": deadline.isoformat()},
             )
         return Finding.passed(
-            f"registration closed {shown}; if you registered in time, nothing to do",
+            _("registration closed {deadline}; if you registered in time, nothing to do").format(
+                deadline=shown
+            ),
             facts={"deadline": deadline.isoformat()},
         )

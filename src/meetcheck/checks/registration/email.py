@@ -4,15 +4,17 @@ sent to is valid, free of look-alike characters, and one person's own."""
 from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Option, Severity
+from meetcheck.checks.registration._catalog import N_, _
 from meetcheck.checks.registration.addresses import (
     generic_reason,
     syntax_problems,
     unicode_problems,
 )
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 from meetcheck.linktoken import mask_email
 
-REREGISTER = (
+REREGISTER = N_(
     "Correct your registration with the meeting secretariat: give your own e-mail address, "
     "typed in plain Latin letters."
 )
@@ -20,9 +22,9 @@ REREGISTER = (
 
 def _findings(problems: list, fix: str) -> list[Finding]:
     return [
-        Finding.fail(p.message, fix=fix)
+        Finding.fail(p.message, fix=localize(fix))
         if p.severity == "fail"
-        else Finding.warn(p.message, fix=fix)
+        else Finding.warn(p.message, fix=localize(fix))
         for p in problems
     ]
 
@@ -31,18 +33,19 @@ class RegistrationEmail(Check):
     """The personal link goes to this address: a typo or a look-alike loses it."""
 
     id = "registration.email"
-    title = "Registered e-mail address is valid"
+    title = N_("Registered e-mail address is valid")
     severity = Severity.HIGH
     remediation = REREGISTER
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         email = ctx.participant.email
         if not email:
-            ctx.skip("no e-mail address given (--email)")
+            ctx.skip(_("no e-mail address given (--email)"))
         problems = syntax_problems(email) + unicode_problems(email)
         findings = _findings(problems, REREGISTER)
         if not findings:
-            findings = [Finding.passed(f"{mask_email(email)} is a well-formed address")]
+            message = _("{address} is a well-formed address").format(address=mask_email(email))
+            findings = [Finding.passed(message)]
         return findings
 
 
@@ -50,9 +53,9 @@ class RegistrationPersonal(Check):
     """A generic mission address is read by several people: the link must reach one."""
 
     id = "registration.personal"
-    title = "Registered e-mail address is personal, not generic"
+    title = N_("Registered e-mail address is personal, not generic")
     severity = Severity.MEDIUM
-    remediation = (
+    remediation = N_(
         "Register with your personal e-mail address, not the mission's or delegation's "
         "shared address: your personal link is sent there and must not be shared."
     )
@@ -68,13 +71,15 @@ class RegistrationPersonal(Check):
     async def run(self, ctx: CheckContext) -> Finding:
         email = ctx.participant.email
         if not email:
-            ctx.skip("no e-mail address given (--email)")
+            ctx.skip(_("no e-mail address given (--email)"))
         if ctx.participant.role in ("listener",):
-            ctx.skip("listeners receive no personal speaking link")
+            ctx.skip(_("listeners receive no personal speaking link"))
         reason = generic_reason(email, ctx.options["generic_patterns"])
         if reason:
             return Finding.fail(
-                f"{mask_email(email)} looks like a shared office address: {reason}",
+                _("{address} looks like a shared office address: {reason}").format(
+                    address=mask_email(email), reason=reason
+                ),
                 facts={"address": mask_email(email)},
             )
-        return Finding.passed(f"{mask_email(email)} looks personal")
+        return Finding.passed(_("{address} looks personal").format(address=mask_email(email)))

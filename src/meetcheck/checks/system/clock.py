@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks.system._catalog import N_, _
 from meetcheck.context import CheckContext
 
 if TYPE_CHECKING:
@@ -171,23 +172,28 @@ def describe(offset: float, uncertainty: float) -> str:
     """'this computer's clock is 42.0 s behind the meeting host's (±6 ms)'."""
     pm = f"±{_seconds(uncertainty)}"
     if abs(offset) <= uncertainty:
-        return f"this computer's clock agrees with the meeting host's ({pm})"
-    where = "behind" if offset > 0 else "ahead of"
-    return f"this computer's clock is {_seconds(abs(offset))} {where} the meeting host's ({pm})"
+        return _("this computer's clock agrees with the meeting host's ({uncertainty})").format(
+            uncertainty=pm
+        )
+    if offset > 0:
+        text = _("this computer's clock is {offset} behind the meeting host's ({uncertainty})")
+    else:
+        text = _("this computer's clock is {offset} ahead of the meeting host's ({uncertainty})")
+    return text.format(offset=_seconds(abs(offset)), uncertainty=pm)
 
 
 class ClockOffset(Check):
     """Sessions, one-time login codes and secure connections all depend on the clock."""
 
     id = "system.clock"
-    title = "Computer clock compared with the meeting host"
+    title = N_("Computer clock compared with the meeting host")
     severity = Severity.MEDIUM
-    remediation = (
+    remediation = N_(
         "Turn on 'Set time automatically' in your computer's date and time settings, "
         "then run the check again."
     )
     metrics = {
-        "offset_s": Metric("s", higher_is_worse=True, description="absolute clock offset"),
+        "offset_s": Metric("s", higher_is_worse=True, description=N_("absolute clock offset")),
     }
     imports = ("aiohttp",)
     timing = True  # each bound is as wide as the round trips it was measured with
@@ -207,7 +213,7 @@ class ClockOffset(Check):
         meeting = ctx.require_meeting()
         url = host_url(meeting)
         if not url:
-            ctx.skip("the meeting file names no platform URL or endpoint to compare clocks with")
+            ctx.skip(_("the meeting file names no platform URL or endpoint to compare clocks with"))
         import aiohttp
 
         samples = max(1, int(ctx.options["samples"]))
@@ -219,16 +225,22 @@ class ClockOffset(Check):
                 est = await estimate_offset(sampler, samples, spacing=spacing)
         except NoDate:
             return Finding.warn(
-                f"{url} sent no usable Date header, so the clocks could not be compared",
-                fix="Nothing to do on your side; tell the meeting secretariat.",
+                _("{host} sent no usable Date header, so the clocks could not be compared").format(
+                    host=url
+                ),
+                fix=_("Nothing to do on your side; tell the meeting secretariat."),
                 facts={"host": url},
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             return Finding.warn(
-                f"could not reach the meeting host {url} to compare clocks "
-                f"({type(exc).__name__}); this is not a fault of your computer",
-                fix="Check your internet connection; if the other network checks pass, "
-                "you can ignore this warning.",
+                _(
+                    "could not reach the meeting host {host} to compare clocks ({error}); "
+                    "this is not a fault of your computer"
+                ).format(host=url, error=type(exc).__name__),
+                fix=_(
+                    "Check your internet connection; if the other network checks pass, "
+                    "you can ignore this warning."
+                ),
                 facts={"host": url},
             )
         offset = est.offset
@@ -236,9 +248,12 @@ class ClockOffset(Check):
         return ctx.judge(
             "offset_s",
             round(abs(offset), 3),
-            ok=text,
-            bad=text + "; the limit is {limit} s",
-            note="" if est.consistent else "the host's Date headers were inconsistent, median used",
+            ok=_("{clock}"),
+            bad=_("{clock}; the limit is {limit} s"),
+            values={"clock": text},
+            note=""
+            if est.consistent
+            else _("the host's Date headers were inconsistent, median used"),
             extra=[
                 Measurement("offset_signed_s", round(offset, 3), "s"),
                 Measurement("uncertainty_s", round(est.uncertainty, 3), "s"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from meetcheck.check import Check, Finding, Measurement, Metric
+from meetcheck.checks.system._catalog import N_, _
 from meetcheck.context import CheckContext
 
 
@@ -19,15 +20,15 @@ def load_average() -> float | None:
 
 class Processor(Check):
     id = "system.cpu"
-    title = "Processor: cores and current load"
-    remediation = (
+    title = N_("Processor: cores and current load")
+    remediation = N_(
         "Close other programs (video, downloads, updates) before the meeting; if this "
         "computer has a single processor core, use a newer computer."
     )
     metrics = {
-        "cpu_count": Metric("CPUs", higher_is_worse=False, description="logical CPUs"),
+        "cpu_count": Metric("CPUs", higher_is_worse=False, description=N_("logical CPUs")),
         "load_per_core": Metric(
-            "", higher_is_worse=True, description="1-minute load average divided by CPUs"
+            "", higher_is_worse=True, description=N_("1-minute load average divided by CPUs")
         ),
     }
 
@@ -37,21 +38,25 @@ class Processor(Check):
         cores = ctx.judge(
             "cpu_count",
             count,
-            ok="{value} logical CPUs",
-            bad="only {value} logical CPUs (profile wants at least {limit})",
-            fix="This computer has few processor cores: close every other program during "
-            "the meeting, or use a computer with more cores.",
-            note="" if load is not None else "this system does not report its load",
+            ok=_("{value} logical CPUs"),
+            bad=_("only {value} logical CPUs (profile wants at least {limit})"),
+            fix=_(
+                "This computer has few processor cores: close every other program during "
+                "the meeting, or use a computer with more cores."
+            ),
+            note="" if load is not None else _("this system does not report its load"),
         )
         if load is None:
             return [cores]
         busy = ctx.judge(
             "load_per_core",
             round(load / count, 2),
-            ok="load {value} per CPU over the last minute",
-            bad="busy: load {value} per CPU over the last minute (limit {limit})",
-            fix="Close programs you do not need (other video calls, streaming, large "
-            "downloads, backups) and run the check again.",
+            ok=_("load {value} per CPU over the last minute"),
+            bad=_("busy: load {value} per CPU over the last minute (limit {limit})"),
+            fix=_(
+                "Close programs you do not need (other video calls, streaming, large "
+                "downloads, backups) and run the check again."
+            ),
             extra=[Measurement("load_1min", round(load, 2))],
         )
         return [cores, busy]

@@ -13,12 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from meetcheck.check import Check, Finding, Option, Severity
+from meetcheck.checks.system._catalog import N_, _, ngettext
 from meetcheck.context import CheckContext
+from meetcheck.i18n import localize
 
 if TYPE_CHECKING:
     from meetcheck.meeting import Session
 
 DASH = "\u2013"
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+MONTHS = (
+    N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"),
+    N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"),
+)  # fmt: skip
 
 
 def utcnow() -> dt.datetime:
@@ -48,14 +55,30 @@ def local_zone_name() -> str:
 
 
 def _day(t: dt.datetime) -> str:
-    return f"{t:%a} {t.day} {t:%b}"
+    """'Wed 25 Nov', in the run's language."""
+    return _("{weekday} {day} {month}").format(
+        weekday=localize(WEEKDAYS[t.weekday()]), day=t.day, month=localize(MONTHS[t.month - 1])
+    )
 
 
 def _span(start: dt.datetime, end: dt.datetime, with_day: bool) -> str:
     """'Wed 25 Nov 10:00–12:00 CET'; the end carries its day when it falls on another."""
-    head = f"{_day(start)} " if with_day else ""
-    tail = f"{_day(end)} " if end.date() != start.date() else ""
-    return f"{head}{start:%H:%M}{DASH}{tail}{end:%H:%M} {start:%Z}"
+    other_day = end.date() != start.date()
+    if with_day and other_day:
+        text = _("{day} {start}–{end_day} {end} {zone}")
+    elif with_day:
+        text = _("{day} {start}–{end} {zone}")
+    elif other_day:
+        text = _("{start}–{end_day} {end} {zone}")
+    else:
+        text = _("{start}–{end} {zone}")
+    return text.format(
+        day=_day(start) if with_day else "",
+        end_day=_day(end) if other_day else "",
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
+        zone=f"{start:%Z}",
+    )
 
 
 def overlaps_night(start: dt.datetime, end: dt.datetime, night_from: int, night_to: int) -> bool:
@@ -86,9 +109,9 @@ class Schedule(Check):
     """Shows when to be ready, in the delegate's own time, before they are needed."""
 
     id = "system.schedule"
-    title = "Meeting times in your time zone"
+    title = N_("Meeting times in your time zone")
     severity = Severity.LOW
-    remediation = "Note the session times in your own time zone in your calendar."
+    remediation = N_("Note the session times in your own time zone in your calendar.")
     options = {
         "test_window_minutes": Option(
             int,
@@ -108,7 +131,7 @@ class Schedule(Check):
     async def run(self, ctx: CheckContext) -> list[Finding]:
         meeting = ctx.require_meeting()
         if not meeting.sessions:
-            ctx.skip("the meeting file lists no sessions")
+            ctx.skip(_("the meeting file lists no sessions"))
         night = (int(ctx.options["night_start_hour"]), int(ctx.options["night_end_hour"]))
         lead = int(ctx.options["test_window_minutes"])
 
@@ -121,9 +144,11 @@ class Schedule(Check):
         sessions = sorted((s for s in meeting.sessions if _in_calendar(s)), key=lambda s: s.start)
         odd_findings = [
             Finding.warn(
-                f"{s.title}: {s.start.isoformat()} is outside the years {MIN_YEAR} to {MAX_YEAR}"
-                "; its time cannot be shown",
-                fix="Ask the meeting secretariat for a corrected meeting file.",
+                _(
+                    "{title}: {start} is outside the years {first} to {last}; "
+                    "its time cannot be shown"
+                ).format(title=s.title, start=s.start.isoformat(), first=MIN_YEAR, last=MAX_YEAR),
+                fix=_("Ask the meeting secretariat for a corrected meeting file."),
             )
             for s in odd
         ]
@@ -136,18 +161,28 @@ class Schedule(Check):
             last = sessions[-1].end
             return odd_findings + [
                 Finding.warn(
-                    f"every session is over: the last one ended {_day(last)} "
-                    f"{last:%H:%M %Z}" + note,
-                    fix="Check that you have the meeting file for the right meeting; ask the "
-                    "secretariat for the current one.",
+                    _noted(
+                        _("every session is over: the last one ended {day} {time}").format(
+                            day=_day(last), time=f"{last:%H:%M %Z}"
+                        ),
+                        note,
+                    ),
+                    fix=_(
+                        "Check that you have the meeting file for the right meeting; ask the "
+                        "secretariat for the current one."
+                    ),
                     facts=facts,
                 )
             ]
 
-        summary = f"times shown in {zone_label} (your time){note}"
+        summary = _noted(_("times shown in {zone} (your time)").format(zone=zone_label), note)
         over = len(sessions) - len(upcoming)
         if over:
-            summary += f"; {over} earlier session{'s' if over > 1 else ''} already over"
+            summary = ngettext(
+                "{message}; {n} earlier session already over",
+                "{message}; {n} earlier sessions already over",
+                over,
+            ).format(message=summary, n=over)
         findings = [Finding.passed(summary, facts=facts)]
         first_of_day: dict[dt.date, Session] = {}
         for session in sessions:
@@ -170,13 +205,14 @@ class Schedule(Check):
             try:
                 return ZoneInfo(name), name, ""
             except (ZoneInfoNotFoundError, ValueError):
-                note = f" (unknown time zone {name!r}; using this computer's)"
+                note = _("unknown time zone {zone}; using this computer's").format(zone=repr(name))
         else:
             note = ""
         local = local_zone_name()
         if local:
             return ZoneInfo(local), local, note
-        return None, f"this computer's time zone ({utcnow().astimezone():%Z})", note
+        label = _("this computer's time zone ({zone})").format(zone=f"{utcnow().astimezone():%Z}")
+        return None, label, note
 
     @staticmethod
     def _pair(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo | None) -> str:
@@ -184,8 +220,9 @@ class Schedule(Check):
         there = _span(start, end, with_day=True)
         ls, le = start.astimezone(zone), end.astimezone(zone)
         if ls.utcoffset() == start.utcoffset() and f"{ls:%Z}" == f"{start:%Z}":
-            return f"{there} (your time too)"
-        return f"{there} = {_span(ls, le, with_day=ls.date() != start.date())} (your time)"
+            return _("{there} (your time too)").format(there=there)
+        here = _span(ls, le, with_day=ls.date() != start.date())
+        return _("{there} = {here} (your time)").format(there=there, here=here)
 
     def _session(
         self,
@@ -196,17 +233,26 @@ class Schedule(Check):
         now: dt.datetime,
     ) -> Finding:
         title = session.title
-        label = title if title.lower().startswith("session") else f"Session {index} ({title})"
-        text = f"{label}: {self._pair(session.start, session.end, zone)}"
+        if title.lower().startswith("session"):
+            label: str = title
+        else:
+            label = _("Session {index} ({title})").format(index=index, title=title)
+        text = _("{session}: {times}").format(
+            session=label, times=self._pair(session.start, session.end, zone)
+        )
         if session.start <= now:
-            text += ", in progress now"
+            text = _("{session}, in progress now").format(session=text)
         facts = {f"session_{index}_start_local": session.start.astimezone(zone).isoformat()}
         local = session.start.astimezone(zone), session.end.astimezone(zone)
         if overlaps_night(*local, *night):
             return Finding.warn(
-                f"{text}: during your night ({night[0]:02d}:00{DASH}{night[1]:02d}:00)",
-                fix="Plan for this session: set up and test the evening before, and if you "
-                "cannot be there, arrange for your alternate speaker to take the floor.",
+                _("{session}: during your night ({start}–{end})").format(
+                    session=text, start=f"{night[0]:02d}:00", end=f"{night[1]:02d}:00"
+                ),
+                fix=_(
+                    "Plan for this session: set up and test the evening before, and if you "
+                    "cannot be there, arrange for your alternate speaker to take the floor."
+                ),
                 facts=facts,
             )
         return Finding.passed(text, facts=facts)
@@ -217,13 +263,23 @@ class Schedule(Check):
         opens = first.start - dt.timedelta(minutes=lead)
         here = opens.astimezone(zone)
         there = f"{opens:%H:%M %Z}"
-        when = (
-            f"{_day(here)} {here:%H:%M %Z}" if here.date() != opens.date() else f"{here:%H:%M %Z}"
-        )
+        when: str = f"{here:%H:%M %Z}"
+        if here.date() != opens.date():
+            when = _("{day} {time}").format(day=_day(here), time=when)
         same = here.utcoffset() == opens.utcoffset() and f"{here:%Z}" == f"{opens:%Z}"
-        pair = f"{there} (your time too)" if same else f"{there} = {when} (your time)"
+        if same:
+            pair = _("{there} (your time too)").format(there=there)
+        else:
+            pair = _("{there} = {here} (your time)").format(there=there, here=when)
         return Finding.passed(
-            f"Early-join test, {_day(first.start)}: from {pair}, {lead} min before the first "
-            "session of the day",
+            _(
+                "Early-join test, {day}: from {times}, {minutes} min before the first "
+                "session of the day"
+            ).format(day=_day(first.start), times=pair, minutes=lead),
             facts={f"test_window_{opens.date().isoformat()}": here.isoformat()},
         )
+
+
+def _noted(message: str, note: str) -> str:
+    """``message; note`` when there is a note (a time-zone fallback), else the message."""
+    return _("{message}; {note}").format(message=message, note=note) if note else message
