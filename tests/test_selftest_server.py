@@ -144,6 +144,19 @@ def test_upload_is_judged_stored_and_counted(server, wav: Path, tmp_path: Path) 
     assert not list(Path(tempfile.gettempdir()).glob("meetcheck-selftest-*"))
 
 
+def test_meetcheck_batch_reads_the_stored_reports(server, wav: Path, tmp_path: Path) -> None:
+    from meetcheck.batch.selftests import SelfTestIndex, load_selftests
+
+    token = server.demo_link().rsplit("/", 1)[1]
+    status, body = post(f"{server.base_url}/selftest/{token}/report", upload(wav))
+    assert status == 200, body
+    tests = load_selftests(tmp_path / "reports")
+    assert [t.file for t in tests] == [body["stored"]]
+    found = SelfTestIndex(tests).latest_for("Demo.Delegate@example.org", "")
+    assert found is not None and found.source == "browser"
+    assert found.verdict == body["verdict"]
+
+
 def test_personal_link_names_the_participant_and_nobody_else(server, wav: Path) -> None:
     link = server.demo_link()
     token = link.rsplit("/", 1)[1]
