@@ -144,6 +144,20 @@ def test_upload_is_judged_stored_and_counted(server, wav: Path, tmp_path: Path) 
     assert not list(Path(tempfile.gettempdir()).glob("meetcheck-selftest-*"))
 
 
+def test_the_report_comes_back_in_the_browsers_language(server, wav: Path) -> None:
+    status, body = post(
+        server.base_url + "/selftest/report",
+        upload(wav),
+        headers={"Accept-Language": "de-CH, fr;q=0.8, en;q=0.5"},
+    )
+    assert status == 200, body
+    assert 'lang="fr"' in body["html"][:400]
+    status, body = post(
+        server.base_url + "/selftest/report", upload(wav), headers={"Accept-Language": "ar"}
+    )
+    assert 'lang="ar"' in body["html"][:400] and 'dir="rtl"' in body["html"][:400]
+
+
 def test_meetcheck_batch_reads_the_stored_reports(server, wav: Path, tmp_path: Path) -> None:
     from meetcheck.batch.selftests import SelfTestIndex, load_selftests
 

@@ -102,6 +102,7 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
     import tomllib
     from concurrent.futures import ThreadPoolExecutor
 
+    from meetcheck.i18n.language import use_language
     from meetcheck.meeting import parse_meeting
     from meetcheck.participant import Participant
     from meetcheck.plugins import Plugins
@@ -118,9 +119,12 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
             return {"error": why.result()}
         readings = sensors.result()
     participant = Participant(**job["participant"])
-    report = run_participant(plugins, participant, profile, meeting, sensors=readings, quiet=True)
-    data = report.redacted()
-    return {"report": data, "html": render(data)}
+    with use_language(job.get("language") or "en"):  # the delegate's, from their browser
+        report = run_participant(
+            plugins, participant, profile, meeting, sensors=readings, quiet=True
+        )
+        data = report.redacted()
+        return {"report": data, "html": render(data)}
 
 
 def _warm() -> None:

@@ -219,6 +219,18 @@ async def _receive(request: web.Request, folder: Path) -> tuple[Any, dict[str, s
     return data, files
 
 
+def delegate_language(request: web.Request) -> str:
+    """The first of the six languages the browser asks for (Accept-Language), else English:
+    the report comes back in the delegate's language."""
+    from meetcheck.i18n.language import DEFAULT, LANGUAGES, normalize
+
+    for part in request.headers.get("Accept-Language", "").split(","):
+        code = normalize(part.split(";", 1)[0])
+        if code in LANGUAGES:
+            return code
+    return DEFAULT
+
+
 def _store(folder: str, report: dict[str, Any], person: dict[str, Any]) -> Path:
     """Write the JSON report (the shipped schema) under a name that sorts by time."""
     from meetcheck.report.jsonreport import render
@@ -267,6 +279,7 @@ async def submit(request: web.Request) -> web.Response:
                 k.split(".", 1)[1]: v for k, v in files.items() if k.startswith("channel.")
             },
             "max_recording_s": cfg.selftest_max_recording_seconds,
+            "language": delegate_language(request),
             "participant": {**person, "link": f"{base}/join/{token}" if token else ""},
             "profile": profile_for(person["role"], cfg.selftest_profile),
             "meeting_toml": stats.meeting_text(base),
