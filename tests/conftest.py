@@ -18,8 +18,12 @@ def status_plugins(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolate_env(monkeypatch):
-    """Tests never see a developer's plugin settings."""
+    """Tests never see a developer's plugin settings, nor a locale that would make
+    meetcheck speak another language than the English the tests read (the language
+    tests pass --lang or their own environment)."""
     monkeypatch.delenv("MEETCHECK_DISABLE_PLUGINS", raising=False)
     monkeypatch.delenv("MEETCHECK_PLUGINS_DIR", raising=False)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
     yield
     sys.modules.pop("meetcheck_plugins.statuses", None)

@@ -110,6 +110,8 @@ def test_guided_recording_with_each_backend(
     result, results = _run(meetcheck_cli, tmp_path, "--mic", "usb_mic",
                            "--capture-backend", backend)  # fmt: skip
     assert f"recorded by {named}" in result.stderr
+    fmt = results["audio.format"]["findings"][0]["measurements"]
+    assert next(m["value"] for m in fmt if m["name"] == "recorded_by").startswith(named)
     level = results["audio.level"]["findings"][0]["measurements"]
     active = next(m["value"] for m in level if m["name"] == "active_level_dbfs")
     assert active == pytest.approx(-26.0, abs=1.0)

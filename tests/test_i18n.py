@@ -337,3 +337,71 @@ def test_finding_without_recipe_is_shown_as_is() -> None:
     with use_language("fr"):
         f2 = Finding.warn(_("{system} is a phone or tablet system").format(system="Android"))
     assert f2.to_dict()["i18n"]["message"]["args"] == {"system": "Android"}
+
+
+def _english_fragments() -> set[str]:
+    """Word runs of at least three words from every English msgid of the core and the
+    system family (split at placeholders): what must not appear in another language."""
+    import re
+
+    from meetcheck.checks.system._catalog import catalog as system
+    from meetcheck.i18n.core import catalog as core
+
+    pytest.importorskip("babel")
+    from meetcheck.i18n import maintain
+
+    fragments = set()
+    for cat in (core, system):
+        for msg in maintain.read(cat.po_path("en"), "en", cat.domain):
+            ids = [msg.id] if isinstance(msg.id, str) else list(msg.id)
+            for text in ids:
+                for part in re.split(r"\{[^}]*\}", text or ""):
+                    words = re.findall(r"[A-Za-z']+", part)
+                    if len(words) >= 3:
+                        fragments.add(" ".join(words))
+    return fragments
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_run_shows_no_english_sentence(lang, tmp_path) -> None:
+    """`meetcheck check` of the translated family in each language: the terminal report and
+    the progress lines carry no English sentence of ours (profile sources, ids, names and
+    units aside: they are not sentences of meetcheck's catalogs)."""
+    import re
+
+    from support.reports import run_cli
+
+    result = run_cli(tmp_path, "--only", "system", "--lang", lang, "--timezone", "Asia/Tokyo")
+    assert result.exit_code in (0, 1, 3), result.output
+    shown = " ".join(re.findall(r"[A-Za-z']+", result.output))
+    english = sorted(f for f in _english_fragments() if f in shown)
+    if lang == "en":  # the control: the same run in English is full of them
+        assert len(english) >= 8, english
+    else:
+        assert english == [], english
+
+
+def test_plugins_lists_catalogs_and_translated_text_pickles() -> None:
+    """``meetcheck plugins`` names each plugin's catalog and its languages; a translated
+    text survives pickling (a report handed between processes keeps its recipes)."""
+    import pickle
+
+    rows = json.loads(invoke("plugins", "--json").output)["plugins"]
+    listing = {row["name"]: row for row in rows}
+    assert listing["checks.system"]["catalogs"] == {"meetcheck-system": list(LANGUAGES)}
+    assert "meetcheck" in listing["i18n.core"]["catalogs"]
+    with use_language("ru"):
+        text = _("{value} logical CPUs").format(value=8)
+        again = pickle.loads(pickle.dumps(text))
+        assert again == text and again.to_dict() == text.to_dict()
+        assert again.localized() == "логических процессоров: 8"
+
+
+
+def test_the_locale_chooses_the_language_of_a_run(monkeypatch) -> None:
+    """No --lang: LC_ALL, LC_MESSAGES, LANG decide, as for any program on the machine."""
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    result = invoke("check", "-q", "--only", "system.os")
+    assert "Sistema operativo y tipo de dispositivo" in result.output
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")  # the first one set decides: not ours, English
+    assert "Operating system and device type" in invoke("check", "-q", "--only", "system.os").output

@@ -14,6 +14,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from support.contrast import low_contrast_text
 from support.reports import run_json
 
 from meetcheck.cli import cli
@@ -51,7 +52,10 @@ TOFU_JS = r"""
     ctx.textBaseline = 'middle'; ctx.fillText(ch, 8, 24);
     const data = ctx.getImageData(0, 0, 48, 48).data;
     let ink = 0, sig = '';
-    for (let i = 3; i < data.length; i += 4) { if (data[i]) ink++; sig += data[i] > 127 ? '1' : '0'; }
+    for (let i = 3; i < data.length; i += 4) {
+      if (data[i]) ink++;
+      sig += data[i] > 127 ? '1' : '0';
+    }
     return {ink, sig, width: ctx.measureText(ch).width};
   };
   const body = getComputedStyle(document.body);
@@ -73,7 +77,7 @@ def rendered(tmp_path_factory):
     """One real run (a NOT READY report in English), then `report render --lang` into the
     six languages, HTML and text."""
     root = tmp_path_factory.mktemp("i18n-browser")
-    result, data = run_json(root, "--only", "x", "--only", "y", "--only", "system")
+    result, data = run_json(root, "--only", "x", "--only", "y", "--only", "system", "--lang", "en")
     assert data["verdict"] == "NOT READY", result.output
     source = root / "report.json"
     pages = {}
@@ -153,6 +157,7 @@ def test_arabic_and_chinese_pages_in_chromium(rendered, browser, lang, direction
         shot = page.screenshot(root / f"report.{lang}.png")  # for a person to look at
         assert shot.stat().st_size > 20_000
         assert page.evaluate("getComputedStyle(document.querySelector('code')).direction") == "ltr"
+        assert low_contrast_text(page) == []  # WCAG 2.1 AA holds in these scripts too
 
         # The glyphs come from a font of the script, and none is a tofu box.
         used = _fonts_used(page, "h1")
@@ -172,8 +177,8 @@ def test_json_is_the_same_in_every_language_but_its_texts(rendered) -> None:
     root, _ = rendered
     source = json.loads((root / "report.json").read_text(encoding="utf-8"))
     out = root / "again.ar.json"
-    result = CliRunner().invoke(cli, ["--plugins-dir", str(root / "plugs"), "report", "render",
-                                      "--lang", "ar", str(root / "report.json"), "-o", str(out)])  # fmt: skip
+    args = ["report", "render", "--lang", "ar", str(root / "report.json"), "-o", str(out)]
+    result = CliRunner().invoke(cli, ["--plugins-dir", str(root / "plugs"), *args])
     assert result.exit_code == 0, result.output
     ar = json.loads(out.read_text(encoding="utf-8"))
     assert ar["language"] == "ar" and source["language"] == "en"

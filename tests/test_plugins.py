@@ -386,6 +386,37 @@ def test_register_hook_that_raises_is_named_and_others_register(
     assert lines[1].startswith("meetcheck: running 1 check (")  # not "1 checks"
 
 
+def test_checks_registered_by_import_path_load_when_collected(
+    workdir: Path, cleanup_modules: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """register_checks("module:Class") as the built-in families use it: the module is
+    imported when the checks are collected, not when the plugin loads; one that cannot be
+    imported is named against the plugin and the others still register."""
+    site = workdir / "site"
+    write(site, "ep_lazy_checks", check_plugin("demo.lazy").split("@hookimpl")[0])
+    monkeypatch.syspath_prepend(str(site))
+    write(
+        workdir / "plugins",
+        "lazyfam",
+        """
+        from meetcheck import register_checks
+
+        meetcheck_register_checks = register_checks(
+            "ep_lazy_checks:C", "ep_lazy_missing:Nope", "ep_lazy_checks:NoSuchClass"
+        )
+        """,
+    )
+    plugins = Plugins(use_default_dir=True, entry_points=False, builtins=())
+    assert "ep_lazy_checks" not in sys.modules  # loading the plugin imported nothing
+    checks = plugins.checks()
+    assert "ep_lazy_checks" in sys.modules and "demo.lazy" in checks
+    assert plugins.info["lazyfam"].checks == ["demo.lazy"]
+    [error] = plugins.errors
+    assert (error.plugin, error.stage) == ("lazyfam", "in meetcheck_register_checks")
+    assert "ep_lazy_missing:Nope: ModuleNotFoundError" in error.message
+    assert "ep_lazy_checks:NoSuchClass: AttributeError" in error.message
+
+
 def test_unknown_hook_is_rejected_by_check_pending(workdir: Path, cleanup_modules: None) -> None:
     path = write(
         workdir / "plugins",

@@ -291,16 +291,40 @@ def validate_check_class(cls: Any) -> None:
             )
 
 
-def register_checks(*checks: type[Check]) -> Callable[..., None]:
+def _load_check(spec: str) -> type[Check]:
+    """``"package.module:ClassName"``: the class, imported now."""
+    import importlib
+
+    modname, _, name = spec.partition(":")
+    if not modname or not name:
+        raise ValueError(f"{spec!r} is not 'package.module:ClassName'")
+    return getattr(importlib.import_module(modname), name)
+
+
+def register_checks(*checks: type[Check] | str) -> Callable[..., None]:
     """The ``meetcheck_register_checks`` hook for a family, declared in one line::
 
     meetcheck_register_checks = register_checks(OperatingSystem, Processor)
+
+    A check given as ``"package.module:ClassName"`` is imported only when the checks are
+    collected (a run, ``plugins list``), not when the plugin loads: ``meetcheck --help``
+    then never imports the family's modules. One that fails to import is reported against
+    the plugin, and the others still register.
     """
     from meetcheck.hookimpl import hookimpl
 
     @hookimpl
     def meetcheck_register_checks(register: Callable[[type[Check]], None]) -> None:
+        failed = []
         for check in checks:
+            if isinstance(check, str):
+                try:
+                    check = _load_check(check)
+                except Exception as exc:  # noqa: BLE001 -- reported below, the rest register
+                    failed.append(f"{check}: {type(exc).__name__}: {exc}")
+                    continue
             register(check)
+        if failed:
+            raise ImportError("could not import " + "; ".join(failed))
 
     return meetcheck_register_checks

@@ -26,6 +26,7 @@ from typing import Any
 from meetcheck.check import Option
 from meetcheck.checks._link_gate import link_gate
 from meetcheck.context import CheckContext
+from meetcheck.i18n.core import _
 
 #: The ``ctx.shared.once`` key of the call: every check that needs it awaits this one.
 ECHO_CALL = "echo.call"
@@ -160,7 +161,9 @@ async def echo_call(ctx: CheckContext) -> EchoOutcome:
             except TimeoutError:
                 return EchoOutcome(
                     kind="connect",
-                    error=f"the call did not connect within {opts['connect_timeout_s']:g} s",
+                    error=_("the call did not connect within {seconds} s").format(
+                        seconds=f"{opts['connect_timeout_s']:g}"
+                    ),
                 )
             except ConnectionError as exc:
                 return EchoOutcome(kind="ended", error=str(exc))

@@ -33,11 +33,6 @@ SILENT_S = 2.0
 # meetcheck.checks.audio.guide
 
 
-def _meter(level: float, width: int = 30) -> str:
-    filled = 0 if level == float("-inf") else max(0, min(width, int((level + 60) / 60 * width)))
-    return "[" + "#" * filled + " " * (width - filled) + f"] {max(level, -99):5.1f} dBFS"
-
-
 def _echo_test(source, out_dir: Path, backend: str) -> dict | None:  # noqa: ANN001 -- a Source
     """Play a test sound through the default output while recording; what came back."""
     import threading
@@ -92,40 +87,39 @@ def guided_recording(
     import numpy as np
 
     from meetcheck.checks.audio import guide
+    from meetcheck.levelmeter import LevelMeter
     from meetcheck.media.capture import CaptureError, find_source, list_sources, record
+    from meetcheck.media.device import write_device_note
 
     try:
         source = find_source(participant.mic or "default", list_sources(backend))
     except CaptureError as exc:
         click.echo(f"meetcheck: {guide.microphone_problem(str(exc))}", err=True)
         return participant
-    tty = sys.stderr.isatty()
     click.echo(guide.microphone(source), err=True)
     click.echo(guide.read_aloud(READ_S), err=True)
     click.echo(f"\n    {guide.passage()}\n", err=True)
 
-    def show(level: float) -> None:
-        if tty:
-            click.echo("\r  " + _meter(level), nl=False, err=True)
-
+    meter = LevelMeter(click.get_text_stream("stderr"))
     chunks = []
     try:
-        chunks += list(record(source, READ_S, on_level=show))
-        if tty:
-            click.echo("", err=True)
+        chunks += list(record(source, READ_S, on_level=meter.show))
+        meter.end()
         click.echo(guide.stay_silent(SILENT_S), err=True)
-        chunks += list(record(source, SILENT_S, on_level=show))
-        if tty:
-            click.echo("", err=True)
+        chunks += list(record(source, SILENT_S, on_level=meter.show))
     except CaptureError as exc:
-        click.echo(f"\nmeetcheck: {guide.microphone_problem(str(exc))}", err=True)
+        meter.end()
+        click.echo(f"meetcheck: {guide.microphone_problem(str(exc))}", err=True)
         return participant
+    finally:
+        meter.end()  # also when interrupted: what follows starts on a clean line
     pcm = np.concatenate(chunks, axis=1)
     if out_dir is None:
         out_dir = Path(tempfile.mkdtemp(prefix="meetcheck-mic-"))
         atexit.register(shutil.rmtree, out_dir, True)
     path = out_dir / "microphone.wav"
     _write_wav(path, pcm, source.sample_rate or 48000)
+    write_device_note(path, source)
     if echo_test:
         import json
 

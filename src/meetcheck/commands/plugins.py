@@ -34,6 +34,7 @@ def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
     plugins = plugins_of(ctx)
     checks = plugins.checks()
     plugins.reporters()
+    catalogs = plugins.catalogs()
     owners = ctx.find_root().obj["commands"].owners
     rows = []
     for info in sorted(plugins.info.values(), key=lambda i: (i.source != "builtin", i.name)):
@@ -47,6 +48,7 @@ def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
                 "checks": info.checks,
                 "reporters": info.reporters,
                 "commands": sorted(c for c, owner in owners.items() if owner == info.name),
+                "catalogs": {d: catalogs[d].languages() for d in info.catalogs if d in catalogs},
             }
         )
     errors = [e.to_dict() for e in plugins.errors]
@@ -65,6 +67,8 @@ def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
                 click.echo(f"  reporters: {', '.join(row['reporters'])}")
             if row["commands"]:
                 click.echo(f"  commands: {', '.join(row['commands'])}")
+            for domain, languages in row["catalogs"].items():
+                click.echo(f"  catalog {domain}: {', '.join(languages)}")
         for e in plugins.errors:
             click.echo(f"error: {e}")
     ctx.exit(1 if errors else 0)

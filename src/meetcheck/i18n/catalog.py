@@ -10,6 +10,7 @@ of a language, so choosing English costs nothing and ``meetcheck --help`` reads 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -45,13 +46,18 @@ class Catalog:
     @classmethod
     def beside(cls, module_file: str, domain: str) -> Catalog:
         """The catalog in the ``locale/`` folder next to ``module_file`` (pass ``__file__``)."""
-        return cls(domain, Path(module_file).resolve().parent / "locale")
+        # abspath, not resolve(): no file-system calls while `meetcheck --help` imports
+        # every family
+        return cls(domain, Path(os.path.abspath(module_file)).parent / "locale")
 
     def __repr__(self) -> str:
         return f"Catalog({self.domain!r}, {str(self.directory)!r})"
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Catalog:
         return self  # shared, like a module
+
+    def __reduce__(self) -> Any:
+        return (Catalog, (self.domain, self.directory))  # not the loaded translations
 
     def mo_path(self, language: str) -> Path:
         return self.directory / language / "LC_MESSAGES" / f"{self.domain}.mo"

@@ -18,18 +18,17 @@ from meetcheck.i18n.language import is_rtl, isolate
 if TYPE_CHECKING:
     from meetcheck.i18n.catalog import Catalog
 
-_SPACES = re.compile(r" {2,}")
-_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:[!:][^{}]*)?\}")
+_PLACEHOLDER = r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:[!:][^{}]*)?\}"
 
 
 def placeholders(template: str) -> set[str]:
     """The ``{name}`` fields of a template (``{{`` escapes are not fields)."""
-    return set(_PLACEHOLDER.findall(template))
+    return set(re.findall(_PLACEHOLDER, template))
 
 
 def _tidy(text: str) -> str:
     """An empty value (a unitless ``{unit}``) must not leave a double or trailing space."""
-    return _SPACES.sub(" ", text).strip(" ")
+    return re.sub(" {2,}", " ", text).strip(" ")
 
 
 class _Isolated:
@@ -53,7 +52,7 @@ def fill(template: str, values: Mapping[str, Any]) -> str:
         rendered = template.format(**{k: _Isolated(v) for k, v in values.items()})
     else:
         rendered = template.format(**values)
-    if any(v == "" or v is None for v in values.values()):
+    if any(v is None or (isinstance(v, str) and not v) for v in values.values()):
         return _tidy(rendered)
     return rendered
 

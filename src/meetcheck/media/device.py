@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 CHUNK_S = 0.1
+DEVICE_SUFFIX = ".device.json"  # beside a guided recording: the device and what recorded it
 
 
 class CaptureError(Exception):
@@ -49,3 +52,27 @@ class Source:
             via = " through the sound server" if self.route else ""
             return f"PortAudio ({self.host_api or 'default host API'}){via}"
         return "PulseAudio/PipeWire (parec)"
+
+
+def device_note_path(recording: str | Path) -> Path:
+    """Where ``meetcheck check --mic`` notes the device it recorded, for the audio checks."""
+    return Path(str(recording) + DEVICE_SUFFIX)
+
+
+def write_device_note(recording: str | Path, source: Source) -> None:
+    note = {**asdict(source), "recorded_by": source.recorded_by(), "kind": source.kind()}
+    device_note_path(recording).write_text(json.dumps(note), encoding="utf-8")
+
+
+def read_device_note(recording: str | Path) -> tuple[Source, str] | None:
+    """The device a guided recording came from and what recorded it, or None (a file
+    the user gave, or no note)."""
+    try:
+        data = json.loads(device_note_path(recording).read_text(encoding="utf-8"))
+        names = {f.name for f in fields(Source)}
+        source = Source(**{k: v for k, v in data.items() if k in names})
+        if isinstance(source.aliases, list):
+            source = Source(**{**asdict(source), "aliases": tuple(source.aliases)})
+        return source, str(data.get("recorded_by", ""))
+    except (OSError, ValueError, TypeError):
+        return None

@@ -14,7 +14,13 @@ what the live run would have written. The data is the JSON report (schema in
   ``findings`` (``status``, ``message``, ``remediation``, ``measurements`` as
   ``{name, value, unit}``, ``threshold`` as ``{metric, unit, direction, warn, fail,
   source}`` or None);
-- ``environment``: meetcheck and plugin versions, Python, OS, plugin errors.
+- ``environment``: meetcheck and plugin versions, Python, OS, plugin errors;
+- ``language`` (ar, zh, en, fr, ru, es): the language the texts are in; results and
+  findings may carry ``i18n`` recipes to render their texts again in another language.
+
+Reporters are called with the report's language active (``meetcheck.i18n``): fixed text
+goes through the core catalog (``meetcheck.i18n.core._``), words for verdicts and
+statuses come from ``meetcheck.report.words``.
 
 ``meetcheck.report.plain`` formats values, thresholds and findings the way the built-in
 reporters do.

@@ -2,26 +2,20 @@
 
 from meetcheck.check import register_checks
 from meetcheck.checks.audio._catalog import catalog
-from meetcheck.checks.audio.bandwidth import Bandwidth
-from meetcheck.checks.audio.dropouts import Dropouts
-from meetcheck.checks.audio.echo import Echo
-from meetcheck.checks.audio.format import AudioChannels, AudioFormat
-from meetcheck.checks.audio.level import Clipping, Level
-from meetcheck.checks.audio.noise import DcOffset, Hum, Noise
-from meetcheck.checks.audio.speech import Speech
 from meetcheck.i18n import register_catalogs
 
+# Imported when the checks are collected, not when meetcheck starts (meetcheck --help).
 meetcheck_register_checks = register_checks(
-    AudioFormat,
-    Speech,
-    Level,
-    Clipping,
-    Noise,
-    Bandwidth,
-    Hum,
-    DcOffset,
-    Dropouts,
-    AudioChannels,
-    Echo,
+    "meetcheck.checks.audio.format:AudioFormat",
+    "meetcheck.checks.audio.speech:Speech",
+    "meetcheck.checks.audio.level:Level",
+    "meetcheck.checks.audio.level:Clipping",
+    "meetcheck.checks.audio.noise:Noise",
+    "meetcheck.checks.audio.bandwidth:Bandwidth",
+    "meetcheck.checks.audio.noise:Hum",
+    "meetcheck.checks.audio.noise:DcOffset",
+    "meetcheck.checks.audio.dropouts:Dropouts",
+    "meetcheck.checks.audio.format:AudioChannels",
+    "meetcheck.checks.audio.echo:Echo",
 )
 meetcheck_register_catalogs = register_catalogs(catalog)

@@ -114,6 +114,24 @@ def with_chart(finding: Finding, rec: AudioAnalysis, *names: str) -> Finding:
     return finding
 
 
+def platform_fix(microphone_status: str, quieter: bool) -> str:
+    """What to do when the sound as the platform carries it falls short: the microphone's
+    own finding comes first when it fell short too; otherwise the platform made it so."""
+    if microphone_status != "PASS":
+        return _("Fix the microphone first (see above): the platform carries what it receives.")
+    if quieter:
+        return _(
+            "Your microphone is fine, but the platform makes your voice quieter: tell the "
+            "meeting secretariat, and check that the meeting is not set to a low-quality or "
+            "'bandwidth saving' audio mode."
+        )
+    return _(
+        "Your microphone is fine, but the platform makes your voice narrower: tell the "
+        "meeting secretariat, and check that the meeting is not set to a low-quality or "
+        "'bandwidth saving' audio mode."
+    )
+
+
 def _analyse_pcm(pcm, rate: int) -> AudioAnalysis:  # noqa: ANN001 -- float mono
     from meetcheck.media.analysis import AudioAnalyzer
 

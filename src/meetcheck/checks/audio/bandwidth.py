@@ -16,6 +16,7 @@ from meetcheck.checks.audio._recording import (
     SENSES,
     after_codec,
     needs_speech,
+    platform_fix,
     recording,
     with_chart,
 )
@@ -43,6 +44,11 @@ class Bandwidth(Check):
             "Hz", higher_is_worse=False, description=N_("highest frequency of the speech")
         ),
         "low_hz": Metric("Hz", higher_is_worse=True, description=N_("lowest frequency reached")),
+        "bandwidth_after_codec_hz": Metric(
+            "Hz",
+            higher_is_worse=False,
+            description=N_("highest frequency of the speech back from the echo call"),
+        ),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")
     senses = SENSES
@@ -89,18 +95,20 @@ class Bandwidth(Check):
             out.append(Finding.passed(message.format(reason=carried)))
         elif carried is not None and carried.has_speech:
             out.append(
-                Finding.passed(
-                    _(
+                ctx.judge(
+                    "bandwidth_after_codec_hz",
+                    round(carried.bandwidth_hz),
+                    ok=_(
                         "as the platform carries it (through the meeting's echo endpoint): "
-                        "{bandwidth} Hz, {band}"
-                    ).format(
-                        bandwidth=round(carried.bandwidth_hz),
-                        band=localize(_BAND_WORDS.get(carried.band, "")),
+                        "speech reaches {value} {unit}: {band}"
                     ),
-                    facts=[
-                        Measurement("bandwidth_after_codec_hz", round(carried.bandwidth_hz), "Hz"),
-                        Measurement("band_after_codec", carried.band),
-                    ],
+                    bad=_(
+                        "as the platform carries it (through the meeting's echo endpoint): "
+                        "speech reaches only {value} {unit}: {band}, short of {limit} {unit}"
+                    ),
+                    values={"band": localize(_BAND_WORDS.get(carried.band, carried.band))},
+                    fix=platform_fix(top.status.value, quieter=False),
+                    extra=[Measurement("band_after_codec", carried.band)],
                 )
             )
         return out

@@ -26,14 +26,8 @@ def hands_free_hint(name: str) -> str:
     return _("the name '{name}' says {word}").format(name=name, word=m.group(0)) if m else ""
 
 
-def _device_hint(device: str, backend: str) -> str:
+def _device_hint(source) -> str:  # noqa: ANN001 -- a media.device.Source
     """What the sound server says about the device: Bluetooth, or a built-in microphone."""
-    from meetcheck.media.capture import CaptureError, find_source, list_sources
-
-    try:
-        source = find_source(device, list_sources(backend))
-    except CaptureError:
-        return ""
     if source.bus == "bluetooth" or hands_free_hint(source.name + " " + source.description):
         return _("the sound server reports {device} as a Bluetooth device").format(
             device=source.name
@@ -43,6 +37,21 @@ def _device_hint(device: str, backend: str) -> str:
             device=source.name
         )
     return ""
+
+
+def _device(recording: str, device: str, backend: str):  # noqa: ANN202 -- (Source, str) | None
+    """The device the recording came from and what recorded it: the guided recording's
+    note, else the device list (``--mic`` beside a file of one's own)."""
+    from meetcheck.media.capture import CaptureError, find_source, list_sources
+    from meetcheck.media.device import read_device_note
+
+    noted = read_device_note(recording)
+    if noted is not None:
+        return noted
+    try:
+        return find_source(device, list_sources(backend)), ""
+    except CaptureError:
+        return None
 
 
 class AudioFormat(Check):
@@ -88,8 +97,15 @@ class AudioFormat(Check):
         )
         # the device's name: --mic, or the label the browser self-test reported
         hint = hands_free_hint(ctx.participant.mic or ctx.sensor("audio.device") or "")
-        if ctx.participant.mic and not hint:
-            hint = await ctx.blocking(_device_hint, ctx.participant.mic, backend(ctx))
+        if ctx.participant.mic:
+            found = await ctx.blocking(
+                _device, ctx.participant.audio, ctx.participant.mic, backend(ctx)
+            )
+            if found is not None:
+                source, recorded_by = found
+                hint = hint or _device_hint(source)
+                if recorded_by:
+                    finding.measurements.append(Measurement("recorded_by", recorded_by))
         if hint and finding.status.value == "PASS":
             return Finding.warn(
                 _(

@@ -16,6 +16,7 @@ from meetcheck.checks.audio._recording import (
     SENSES,
     after_codec,
     level,
+    platform_fix,
     recording,
     with_chart,
 )
@@ -35,6 +36,11 @@ class Level(Check):
             "dBFS", higher_is_worse=False, description=N_("P.56 active speech level")
         ),
         "true_peak_dbtp": Metric("dBTP", higher_is_worse=True, description=N_("BS.1770 true peak")),
+        "active_level_after_codec_dbfs": Metric(
+            "dBFS",
+            higher_is_worse=False,
+            description=N_("P.56 active speech level of the recording back from the echo call"),
+        ),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")  # the echo call, with a meeting file
     senses = SENSES
@@ -76,14 +82,19 @@ class Level(Check):
         out = [with_chart(active, rec, "level_over_time"), peak]
         carried = await after_codec(ctx)
         if carried is not None and not isinstance(carried, str) and carried.has_speech:
-            after = round(carried.active_level_dbfs, 2)
             out.append(
-                Finding.passed(
-                    _(
+                ctx.judge(
+                    "active_level_after_codec_dbfs",
+                    round(carried.active_level_dbfs, 2),
+                    ok=_(
                         "as the platform carries it (through the meeting's echo endpoint): "
-                        "speech at {level} dBFS"
-                    ).format(level=after),
-                    facts=[Measurement("active_level_after_codec_dbfs", after, "dBFS")],
+                        "speech at {value} {unit}"
+                    ),
+                    bad=_(
+                        "as the platform carries it (through the meeting's echo endpoint): "
+                        "speech at {value} {unit} is too quiet (limit {limit} {unit})"
+                    ),
+                    fix=platform_fix(active.status.value, quieter=True),
                 )
             )
         return out

@@ -5,19 +5,23 @@ from typing import Any
 
 from meetcheck.check import register_checks
 from meetcheck.checks.links._catalog import catalog
-from meetcheck.checks.links.form import LinkForm
-from meetcheck.checks.links.page import LinkHttp, validate_table
-from meetcheck.checks.links.safety import LinkSafety
-from meetcheck.checks.links.tls import LinkTls
-from meetcheck.checks.links.tokens import LinkToken
 from meetcheck.hookimpl import hookimpl
 from meetcheck.i18n import register_catalogs
 
-meetcheck_register_checks = register_checks(LinkForm, LinkSafety, LinkTls, LinkHttp, LinkToken)
+# Imported when the checks are collected, not when meetcheck starts (meetcheck --help).
+meetcheck_register_checks = register_checks(
+    "meetcheck.checks.links.form:LinkForm",
+    "meetcheck.checks.links.safety:LinkSafety",
+    "meetcheck.checks.links.tls:LinkTls",
+    "meetcheck.checks.links.page:LinkHttp",
+    "meetcheck.checks.links.tokens:LinkToken",
+)
 meetcheck_register_catalogs = register_catalogs(catalog)
 
 
 @hookimpl
 def meetcheck_register_plugin_tables(register: Callable[..., Any]) -> None:
     """``[plugins.links]`` in a meeting file: the meeting's own "link expired" phrases."""
+    from meetcheck.checks.links.page import validate_table
+
     register("links", validate_table)

@@ -5,13 +5,14 @@ from typing import Any
 
 from meetcheck.check import register_checks
 from meetcheck.checks.registration._catalog import catalog
-from meetcheck.checks.registration.deadline import RegistrationDeadline
-from meetcheck.checks.registration.email import RegistrationEmail, RegistrationPersonal
 from meetcheck.hookimpl import hookimpl
 from meetcheck.i18n import register_catalogs
 
+# Imported when the checks are collected, not when meetcheck starts (meetcheck --help).
 meetcheck_register_checks = register_checks(
-    RegistrationEmail, RegistrationPersonal, RegistrationDeadline
+    "meetcheck.checks.registration.email:RegistrationEmail",
+    "meetcheck.checks.registration.email:RegistrationPersonal",
+    "meetcheck.checks.registration.deadline:RegistrationDeadline",
 )
 meetcheck_register_catalogs = register_catalogs(catalog)
 
