@@ -25,3 +25,26 @@ async def cancel_and_wait(task: asyncio.Future[Any] | None) -> None:
             raise
     except Exception:
         pass
+
+
+async def python_child(code: str) -> asyncio.subprocess.Process:
+    """``python -c code`` with this very meetcheck first on its path and pipes on stdin,
+    stdout and stderr: a plain child, not multiprocessing (which would re-import the
+    caller's main script, and breaks scripts that have no ``__main__`` guard)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    import meetcheck
+
+    here = str(Path(meetcheck.__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        code,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": path},
+    )

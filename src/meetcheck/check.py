@@ -222,6 +222,9 @@ class Check:
     #: The check measures time (round trips, delays): it runs only beside other timing
     #: checks, never beside checks that might block the event loop.
     timing: ClassVar[bool] = False
+    #: Sensor readings (:mod:`meetcheck.sensors`) the check can be judged from when another
+    #: instrument (the browser self-test) measured; none: it measures for itself only.
+    senses: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

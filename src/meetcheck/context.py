@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # keep `meetcheck --help` fast: built-in checks import this m
     from meetcheck.meeting import Meeting
     from meetcheck.participant import Participant
     from meetcheck.profile import CheckSettings, Profile
+    from meetcheck.sensors import Sensors
 
 T = TypeVar("T")
 
@@ -54,6 +55,12 @@ class CheckContext:
     profile: Profile | None = None  # the whole profile: name, version, ``plugins`` tables
     #: Values of the command-line options plugins added (``meetcheck_add_options``).
     cli_options: Mapping[str, Any] = field(default_factory=dict)
+    #: Readings measured elsewhere (the browser self-test) to judge instead of measuring.
+    sensors: Sensors | None = None
+
+    def sensor(self, name: str) -> Any:
+        """The reading ``name`` when this run judges another instrument's readings."""
+        return self.sensors.get(name) if self.sensors is not None else None
 
     @property
     def options(self) -> dict[str, Any]:

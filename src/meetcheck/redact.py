@@ -29,7 +29,9 @@ SECRET_PARAMS = {
     "sid", "t", "k", "jwt", "ticket", "otp", "invite", "hash",
 }  # fmt: skip
 # Path words after which the next segment is a personal token whatever its shape.
-TOKEN_PREFIX_SEGMENTS = {"join", "j", "invite", "i", "t", "token", "access", "link", "s", "w"}
+TOKEN_PREFIX_SEGMENTS = {
+    "join", "j", "invite", "i", "t", "token", "access", "link", "s", "w", "selftest",
+}  # fmt: skip
 _TOKENISH = re.compile(r"^[A-Za-z0-9_\-.~%=+]{16,}$")
 # A readable piece of a name: a word (lower, UPPER, Capitalised or CamelCase) with an
 # optional number, or a number; separators split a name into pieces.

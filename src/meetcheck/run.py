@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from meetcheck.profile import Profile
     from meetcheck.report.model import Report
     from meetcheck.runner import Runner
+    from meetcheck.sensors import Sensors
 
 
 def load_inputs(
@@ -45,14 +46,16 @@ def prepare(
     cli_options: Mapping[str, Any] | None = None,
     notes: list[str] | None = None,
     checks: Sequence[type[Check]] | None = None,
+    sensors: Sensors | None = None,
 ) -> Runner:
     """A runner for the checks the profile, ``only`` and ``skip`` select, or for
-    ``checks`` already selected (a batch selects once for all its rows)."""
+    ``checks`` already selected (a batch selects once for all its rows); with ``sensors``
+    they judge those readings instead of measuring (:mod:`meetcheck.sensors`)."""
     from meetcheck.runner import Runner, select_checks
 
     if checks is None:
         checks = select_checks(plugins.checks(), profile, only, skip, notes)
-    runner = Runner(plugins, profile, participant, meeting, checks)
+    runner = Runner(plugins, profile, participant, meeting, checks, sensors=sensors)
     runner.info.options.update(quiet=quiet, show_secrets=show_secrets)
     runner.info.cli_options.update(cli_options or {})
     return runner

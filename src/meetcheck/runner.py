@@ -32,6 +32,7 @@ from meetcheck.participant import Participant
 from meetcheck.plugins import Plugins
 from meetcheck.profile import Profile
 from meetcheck.report.model import SCHEMA_ID, SCHEMA_VERSION, CheckResult, Report, counts
+from meetcheck.sensors import Sensors
 from meetcheck.verdict import decide
 
 
@@ -52,6 +53,8 @@ class RunInfo:
     state: dict[str, Any] = field(default_factory=dict)
     #: The language the run's texts are rendered in (``meetcheck.i18n.LANGUAGES``).
     language: str = field(default_factory=current_language)
+    #: Readings measured elsewhere (the browser self-test); None: the checks measure.
+    sensors: Sensors | None = None
 
 
 def _matches(check: type[Check], pattern: str) -> bool:
@@ -188,11 +191,13 @@ class Runner:
         meeting: Meeting | None,
         checks: Iterable[type[Check]],
         given: dict[str, CheckResult] | None = None,
+        sensors: Sensors | None = None,
     ) -> None:
         """``given`` stands in for the results of checks not in this run (the kit's way
-        to supply what a check under test depends on)."""
+        to supply what a check under test depends on); ``sensors`` makes the checks judge
+        readings taken elsewhere (:mod:`meetcheck.sensors`)."""
         self.plugins = plugins
-        self.info = RunInfo(profile, participant, meeting, list(checks))
+        self.info = RunInfo(profile, participant, meeting, list(checks), sensors=sensors)
         self.shared = SharedState()
         self.given = dict(given or {})
         self.results: dict[str, CheckResult] = dict(self.given)
@@ -233,6 +238,10 @@ class Runner:
     async def _run_one(self, check: type[Check]) -> CheckResult:
         if check.id in self._cyclic:
             return self._result(check, Status.ERROR, reason=_("its depends_on forms a cycle"))
+        if self.info.sensors is not None:
+            why = self.info.sensors.why_not(check.senses)
+            if why:
+                return self._result(check, Status.SKIPPED, reason=why)
         for dep in check.depends_on:
             why = await self._dependency(check, dep)
             if why:
@@ -247,6 +256,7 @@ class Runner:
             check=check,
             profile=self.info.profile,
             cli_options=self.info.cli_options,
+            sensors=self.info.sensors,
         )
         async with self._gate.enter(check.timing):
             t0 = time.perf_counter()
@@ -386,6 +396,9 @@ class Runner:
             "results": [r.to_dict() for r in ordered],
             "environment": _environment(self.plugins),
         }
+        if self.info.sensors is not None:
+            sensors = self.info.sensors
+            data["extra"] = {"source": sensors.source, sensors.source: dict(sensors.about)}
         return Report(data)
 
 

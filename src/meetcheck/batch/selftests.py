@@ -72,7 +72,9 @@ def _read(path: Path) -> SelfTest:
         link_key=link_key(str(person.get("link") or "")),
         verdict=str(data["verdict"]),
         generated_at=_moment(str(data.get("finished_at") or data.get("started_at"))),
-        source="browser" if any(i.startswith("browser.") for i in ids) else "cli",
+        # the browser self-test marks itself (extra.source); older reports by their checks
+        source=str((data.get("extra") or {}).get("source") or "")
+        or ("browser" if any(i.startswith("browser.") for i in ids) else "cli"),
     )
 
 

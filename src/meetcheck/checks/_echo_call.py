@@ -125,7 +125,13 @@ def _call(recording: str | None, url: str, token: str, opts: dict[str, Any], ice
 
 
 async def echo_call(ctx: CheckContext) -> EchoOutcome:
-    """The run's echo call (the meeting file must name an echo endpoint)."""
+    """The run's echo call (the meeting file must name an echo endpoint); in a browser
+    self-test, the browser's own call (the ``network.media`` sensor reading)."""
+    if ctx.sensors is not None:
+        figures = ctx.sensor("network.media")
+        if figures is None:
+            ctx.skip(f"the {ctx.sensors.source} did not measure an echo call")
+        return EchoOutcome(figures=figures)
     defaults = {name: opt.default for name, opt in CALL_OPTIONS.items()}
     opts = settings_of(ctx, CALL_CHECK, defaults)
 

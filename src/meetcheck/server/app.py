@@ -9,6 +9,8 @@ Routes
 ``GET /throughput/download?bytes=N``       streamed download (see :mod:`.throughput`)
 ``POST /throughput/upload``
 ``GET /join/{token}``                      personal demo links (see :mod:`.links`)
+``GET /selftest``, ``/selftest/{token}``    the browser self-test (see :mod:`.selftest`)
+``POST /selftest[/{token}]/report``         its upload, judged and stored as a report
 ``GET /.well-known/meetcheck/meeting.toml`` the meeting file (also ``/meeting.toml``)
 ``GET /healthz``                           JSON: sessions per channel, totals, uptime
 ``GET /``                                  a page listing all of the above
@@ -251,6 +253,7 @@ def health(state: ServerState) -> dict[str, Any]:
     if state.stun_port is not None:
         data["stun"] = {"port": state.stun_port, **state.stun_counters.as_dict()}
     data["throughput"] = state.throughput.as_dict()
+    data["selftest"] = state.selftest.as_dict()
     return data
 
 
@@ -281,6 +284,10 @@ td{{padding:.2em .8em}}</style>
 <h2>Interpretation channels (WHEP)</h2><table>{rows}</table>
 <ul><li>Echo (WHIP-style): <code>{e(base)}/echo</code></li>{extra}
 <li><a href="{MEETING_PATH}">Meeting file</a> &middot; <a href="/healthz">Health</a></li></ul>
+<h2>Browser self-test</h2>
+<p><a href="/selftest">Test your microphone and connection in this browser</a>
+(delegates use the self-test link in their personal invitation).
+Self-test reports collected: <strong id="selftest-reports">{state.selftest.reports}</strong>.</p>
 </html>"""
     return web.Response(text=page, content_type="text/html")
 
@@ -315,6 +322,17 @@ def _mount_links(app: web.Application, state: ServerState) -> None:
     state.links = (signer, roster)
 
 
+def _mount_selftest(app: web.Application, state: ServerState) -> None:
+    from meetcheck.server.selftest import SelftestStats, count_reports, setup_selftest
+
+    state.selftest = SelftestStats(
+        meeting_text=lambda base: meeting_toml(state, base, include_tokens=False),
+        workers=state.config.selftest_workers,
+        reports=count_reports(state.config.selftest_reports_dir),
+    )
+    setup_selftest(app)
+
+
 # -- the application -------------------------------------------------------------------
 def build_app(config: ServerConfig | None = None) -> web.Application:
     """The aiohttp application of the test-meeting server (not yet listening)."""
@@ -342,12 +360,14 @@ def build_app(config: ServerConfig | None = None) -> web.Application:
     app.router.add_get("/", _index)
     _mount_throughput(app, state)
     _mount_links(app, state)
+    _mount_selftest(app, state)
 
     async def on_startup(app: web.Application) -> None:
         state.started = time.monotonic()
         state.registry.start_reaper()
 
     async def on_shutdown(app: web.Application) -> None:
+        await state.selftest.close()
         await state.registry.stop_reaper()
         await state.registry.close_all("shutdown")
         await state.channels.close()

@@ -60,6 +60,17 @@ A complete ``serve.toml`` (every key optional)::
     delegation = "Utopia"
     role = "primary"            # primary, alternate, listener or interpreter
 
+    [selftest]                  # the browser self-test, /selftest (docs/selftest.md)
+    reports_dir = "selftest-reports"  # one JSON report per finished self-test, for
+                                # `meetcheck batch --reports DIR`; made on first use
+    profile = ""                # profile name or path; "" = by role (un-rsi-speaker,
+                                # un-rsi-listener, un-rsi-interpreter)
+    max_upload_bytes = 16000000 # one upload: the recording and the channels' audio
+    max_recording_seconds = 30  # a longer recording is refused (422)
+    keep_recordings = false     # true: keep the uploaded audio beside the report
+    workers = 2                 # self-tests judged at once (each in its own process)
+    judge_timeout = 60          # seconds one judgement may take
+
 Relative file paths are resolved against the directory of ``serve.toml``. No string may
 hold a control character (CR, LF, NUL, ESC, ...): they would end up in HTTP headers and on
 terminals. Every problem is one line naming the file and the key, raised as
@@ -92,7 +103,7 @@ DEFAULT_CHANNELS: tuple[tuple[str, str], ...] = (
 )
 IDENTITY_CODE = re.compile(r"^(floor|[a-z]{2,3})$")
 
-SECTIONS = {"server", "limits", "audio", "channels", "meeting", "links"}
+SECTIONS = {"server", "limits", "audio", "channels", "meeting", "links", "selftest"}
 SERVER_KEYS = {
     "host", "port", "cert", "key", "public_url", "token", "cors_origins", "ice_addresses",
     "stun", "stun_port", "access_log",
@@ -109,6 +120,10 @@ MEETING_KEYS = {"name", "timezone", "hosts", "sessions", "ice_servers"}
 LINK_KEYS = {"secret", "ttl_hours", "participants"}
 MAX_LINK_TTL_HOURS = 24 * 366 * 10  # ten years
 PARTICIPANT_KEYS = {"name", "email", "delegation", "role"}
+SELFTEST_KEYS = {
+    "reports_dir", "profile", "max_upload_bytes", "max_recording_seconds", "keep_recordings",
+    "workers", "judge_timeout",
+}  # fmt: skip
 
 
 @dataclass
@@ -187,6 +202,14 @@ class ServerConfig:
     link_secret: str = ""
     link_ttl_hours: float = 72.0
     participants: list[ParticipantConfig] = field(default_factory=default_participants)
+    # [selftest]
+    selftest_reports_dir: str = "selftest-reports"  # relative: to serve.toml's directory
+    selftest_profile: str = ""  # "" = by the participant's role
+    selftest_max_upload_bytes: int = 16_000_000
+    selftest_max_recording_seconds: float = 30.0
+    selftest_keep_recordings: bool = False
+    selftest_workers: int = 2
+    selftest_judge_timeout: float = 60.0
     # where it came from (messages)
     source: str = "(defaults)"
 
@@ -473,8 +496,41 @@ def parse_server_config(raw: dict[str, Any], source: str, base: Path | None = No
                 v.fail(p + ("role",), f"expected one of {', '.join(ROLES)}")
             cfg.participants.append(ParticipantConfig(**values))
 
+    _selftest(v, raw, cfg, base)
     cfg.check()
     return cfg
+
+
+def _selftest(v: Validator, raw: dict[str, Any], cfg: ServerConfig, base: Path) -> None:
+    st = _section(v, raw, "selftest", SELFTEST_KEYS)
+    p = ("selftest",)
+    if "reports_dir" in st:
+        text = _str(v, p + ("reports_dir",), st["reports_dir"])
+        if not text:
+            v.fail(p + ("reports_dir",), "empty: give a directory for the reports")
+        path = Path(text).expanduser()
+        cfg.selftest_reports_dir = str(path if path.is_absolute() else base / path)
+    else:
+        cfg.selftest_reports_dir = str(base / cfg.selftest_reports_dir)
+    if "profile" in st:
+        cfg.selftest_profile = _str(v, p + ("profile",), st["profile"])
+    if "max_upload_bytes" in st:
+        cfg.selftest_max_upload_bytes = _int(
+            v, p + ("max_upload_bytes",), st["max_upload_bytes"], 1024, 1_000_000_000
+        )
+    if "max_recording_seconds" in st:
+        cfg.selftest_max_recording_seconds = _num(
+            v, p + ("max_recording_seconds",), st["max_recording_seconds"], 1, False, 600
+        )
+    if "keep_recordings" in st:
+        v.expect(p + ("keep_recordings",), st["keep_recordings"], "boolean")
+        cfg.selftest_keep_recordings = st["keep_recordings"]
+    if "workers" in st:
+        cfg.selftest_workers = _int(v, p + ("workers",), st["workers"], 1, 64)
+    if "judge_timeout" in st:
+        cfg.selftest_judge_timeout = _num(
+            v, p + ("judge_timeout",), st["judge_timeout"], 1, False, 3600
+        )
 
 
 def load_server_config(path: str | None = None, **overrides: Any) -> ServerConfig:

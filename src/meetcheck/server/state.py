@@ -33,6 +33,7 @@ class ServerState:
     stun_host: str = ""
     throughput: Any = None  # ThroughputStats of the throughput endpoint
     links: Any = None  # (signer, roster) of the personal links
+    selftest: Any = None  # SelftestStats of the browser self-test
     ice_addresses: tuple[str, ...] | None = None
 
     @property

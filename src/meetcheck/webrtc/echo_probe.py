@@ -45,8 +45,8 @@ class EchoFigures:
     loss_pct: float
     up_loss_pct: float
     down_loss_pct: float
-    burst_loss_pct: float
-    reorder_pct: float
+    burst_loss_pct: float | None  # None: not measurable (a browser's statistics)
+    reorder_pct: float | None
     bitrate_kbps: float
     candidate_type: str
     probes: int
@@ -57,6 +57,7 @@ class EchoFigures:
     connect_ms: float
     notes: list[str] = field(default_factory=list)
     heard: Any = None  # np.ndarray: the audio that came back, with ``listen``
+    source: str = ""  # "" measured here; else who measured it ("browser getStats()")
 
 
 def probe_figures(

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 #: What an audio check imports; the runner imports them before the checks start.
 IMPORTS = ("numpy", "av")
 KEY = "audio.recording"
+#: The sensor reading the family is judged from in a browser self-test (the recording).
+SENSES = (KEY,)
 
 NO_INPUT = N_("needs your microphone (--mic [DEVICE]) or a recording of it (--audio FILE)")
 
@@ -57,7 +59,7 @@ async def recording(ctx: CheckContext) -> AudioAnalysis | Finding:
 
     SKIPPED (through ``ctx.skip``) when the run has no recording at all.
     """
-    path = ctx.participant.audio
+    path = ctx.sensor(KEY) or ctx.participant.audio
     if not path and ctx.participant.mic:
         # the guided recording before the run failed (meetcheck check --mic printed why)
         why = await ctx.shared.once(KEY + ".mic", lambda: ctx.blocking(_mic_problem, ctx))

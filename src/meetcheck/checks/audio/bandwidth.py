@@ -13,6 +13,7 @@ from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._catalog import N_, _
 from meetcheck.checks.audio._recording import (
     IMPORTS,
+    SENSES,
     after_codec,
     needs_speech,
     platform_fix,
@@ -50,6 +51,7 @@ class Bandwidth(Check):
         ),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
         rec = await recording(ctx)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
 from meetcheck.checks.audio._catalog import N_, _, ngettext
-from meetcheck.checks.audio._recording import IMPORTS, needs_speech, recording
+from meetcheck.checks.audio._recording import IMPORTS, SENSES, needs_speech, recording
 from meetcheck.context import CheckContext
 
 
@@ -27,6 +27,7 @@ class Dropouts(Check):
         "min_ms": Option(float, 5.0, "shortest digital silence counted, ms", min=0.5, max=200),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

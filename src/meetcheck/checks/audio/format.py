@@ -11,7 +11,7 @@ import re
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._catalog import N_, _, ngettext
-from meetcheck.checks.audio._recording import IMPORTS, backend, db, level, recording
+from meetcheck.checks.audio._recording import IMPORTS, SENSES, backend, db, level, recording
 from meetcheck.context import CheckContext
 
 # Device or file names that say "hands-free headset": Bluetooth HFP/HSP, the narrowband mode.
@@ -68,6 +68,7 @@ class AudioFormat(Check):
         "sample_rate_hz": Metric("Hz", higher_is_worse=False, description=N_("sample rate")),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)
@@ -94,7 +95,8 @@ class AudioFormat(Check):
             values={"shape": shape, "codec": rec.codec},
             extra=extra,
         )
-        hint = hands_free_hint(ctx.participant.mic or "")
+        # the device's name: --mic, or the label the browser self-test reported
+        hint = hands_free_hint(ctx.participant.mic or ctx.sensor("audio.device") or "")
         if ctx.participant.mic:
             found = await ctx.blocking(
                 _device, ctx.participant.audio, ctx.participant.mic, backend(ctx)
@@ -131,6 +133,7 @@ class AudioChannels(Check):
         ),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

@@ -13,6 +13,7 @@ from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severit
 from meetcheck.checks.audio._catalog import N_, _, ngettext
 from meetcheck.checks.audio._recording import (
     IMPORTS,
+    SENSES,
     after_codec,
     level,
     platform_fix,
@@ -42,6 +43,7 @@ class Level(Check):
         ),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")  # the echo call, with a meeting file
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
         rec = await recording(ctx)
@@ -119,6 +121,7 @@ class Clipping(Check):
         ),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

@@ -11,6 +11,7 @@ from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._catalog import N_, _
 from meetcheck.checks.audio._recording import (
     IMPORTS,
+    SENSES,
     db,
     level,
     needs_speech,
@@ -35,6 +36,7 @@ class Noise(Check):
         "snr_db": Metric("dB", higher_is_worse=False, description=N_("speech-to-noise ratio")),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
         rec = await recording(ctx)
@@ -73,6 +75,7 @@ class Hum(Check):
     )
     metrics = {"hum_dbfs": Metric("dBFS", higher_is_worse=True, description=N_("hum level"))}
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)
@@ -104,6 +107,7 @@ class DcOffset(Check):
         "dc_offset_pct": Metric("%", higher_is_worse=True, description=N_("mean of full scale")),
     }
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

@@ -10,7 +10,7 @@ import math
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._catalog import N_, _
-from meetcheck.checks.audio._recording import IMPORTS, level, recording
+from meetcheck.checks.audio._recording import IMPORTS, SENSES, level, recording
 from meetcheck.context import CheckContext
 
 
@@ -24,6 +24,7 @@ class Speech(Check):
     )
     metrics = {"speech_s": Metric("s", higher_is_worse=False, description=N_("seconds of speech"))}
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> Finding:
         rec = await recording(ctx)

@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # asyncio and the meeting parser load when the checks run, no
     from meetcheck.meeting import Channel, Meeting
 
 KEY = "channels.collect"
+#: The reading a browser self-test gives instead (a Collection the browser received).
+KEY_SENSOR = "channels.receive"
+SENSES = (KEY_SENSOR,)
 # The checks import nothing heavy: aiortc, PyAV and numpy load in the listening process.
 IMPORTS: tuple[str, ...] = ()
 LISTEN_S = 4.0  # audio per channel: the identity code needs 3 s, 4 s decodes 42/42 (docs)
@@ -113,9 +116,15 @@ class Collection:
 
 
 async def collect(ctx: CheckContext) -> Collection:
-    """The run's collection (measured by the first check that asks; shared by all)."""
+    """The run's collection (measured by the first check that asks; shared by all), or
+    in a browser self-test the channels as the browser received them."""
     import asyncio
 
+    if ctx.sensors is not None:
+        given = ctx.sensor(KEY_SENSOR)
+        if given is None:
+            ctx.skip(f"the {ctx.sensors.source} did not listen to the channels")
+        return given
     meeting = ctx.require_meeting()
     if not meeting.channels and not meeting.webcast:
         ctx.skip(_("the meeting file lists no interpretation channels ([channels] or [webcast])"))
@@ -145,12 +154,9 @@ async def _collect_isolated(meeting: Meeting) -> Collection:
     asyncio subprocess, so an interrupted run kills the child instead of waiting for it.
     """
     import asyncio
-    import os
     import pickle
-    import sys
-    from pathlib import Path
 
-    import meetcheck
+    from meetcheck.aio import python_child
 
     # Only what the listener needs (a plugin's table in the meeting need not pickle).
     from meetcheck.meeting import Meeting
@@ -163,18 +169,8 @@ async def _collect_isolated(meeting: Meeting) -> Collection:
         webcast=dict(meeting.webcast),
         server_info={"identity_channels": meeting.server_info.get("identity_channels")},
     )
-    here = str(Path(meetcheck.__file__).resolve().parents[1])  # this very meetcheck
-    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
     code = "from meetcheck.checks.channels._collect import _child_main; _child_main()"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        code,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": path},
-    )
+    proc = await python_child(code)
     try:
         out, err = await asyncio.wait_for(
             proc.communicate(pickle.dumps((light, _limits()))), CHILD_TIMEOUT_S

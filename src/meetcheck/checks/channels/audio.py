@@ -7,7 +7,7 @@ import math
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
 from meetcheck.checks.channels._catalog import N_, _, ngettext
-from meetcheck.checks.channels._collect import IMPORTS, ChannelData, collect
+from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, collect
 from meetcheck.checks.channels._findings import channel_facts, not_received, worst
 from meetcheck.context import CheckContext
 from meetcheck.readable import number
@@ -51,6 +51,7 @@ class ChannelsAudio(Check):
     }
     timing = True
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)

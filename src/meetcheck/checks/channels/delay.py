@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.channels._catalog import N_, _
-from meetcheck.checks.channels._collect import IMPORTS, Collection, collect
+from meetcheck.checks.channels._collect import IMPORTS, SENSES, Collection, collect
 from meetcheck.checks.channels._findings import channel_facts, not_received
 from meetcheck.context import CheckContext
 
@@ -23,6 +23,7 @@ class ChannelsDelay(Check):
     metrics = {"delay_ms": Metric("ms", description=N_("the channel's delay against the floor"))}
     timing = True
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.channels._catalog import N_, _
-from meetcheck.checks.channels._collect import IMPORTS, collect
+from meetcheck.checks.channels._collect import IMPORTS, SENSES, collect
 from meetcheck.checks.channels._findings import channel_facts, not_received, worst
 from meetcheck.context import CheckContext
 
@@ -29,6 +29,7 @@ class ChannelsHealth(Check):
     }
     timing = True
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)

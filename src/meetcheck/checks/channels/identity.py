@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Severity
 from meetcheck.checks.channels._catalog import N_, _
-from meetcheck.checks.channels._collect import IMPORTS, ChannelData, Collection, collect
+from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, Collection, collect
 from meetcheck.checks.channels._findings import channel_facts, not_received
 from meetcheck.context import CheckContext
 
@@ -24,6 +24,7 @@ class ChannelsIdentity(Check):
     )
     timing = True
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Option, Severity
 from meetcheck.checks.channels._catalog import N_, _, ngettext
+from meetcheck.checks.channels._collect import SENSES
 from meetcheck.checks.channels._findings import UN_CHANNELS, channel_fact
 from meetcheck.context import CheckContext
 
@@ -14,6 +15,7 @@ class ChannelsOffered(Check):
     id = "channels.offered"
     title = N_("The meeting offers the floor and every interpretation channel")
     severity = Severity.HIGH
+    senses = SENSES  # in a browser self-test: the server's own meeting, whose channels it played
     remediation = N_(
         "Ask the secretariat for a meeting file (or link) that includes every interpretation "
         "channel of the meeting."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meetcheck.check import Check, Finding, Measurement, Metric, Severity
 from meetcheck.checks.channels._catalog import N_, _
-from meetcheck.checks.channels._collect import IMPORTS, ChannelData, collect
+from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, collect
 from meetcheck.checks.channels._findings import channel_facts
 from meetcheck.context import CheckContext
 from meetcheck.i18n import localize
@@ -58,6 +58,7 @@ class ChannelsReceive(Check):
     }
     timing = True
     imports = IMPORTS
+    senses = SENSES
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
         data = await collect(ctx)

@@ -164,6 +164,10 @@ async def path_figures(
     """(RTT ms, jitter ms, loss %, where from) for the E-model: the echo call when the
     meeting has one, else the first STUN train with answers. The defaults are those of
     network.stun, used when the profile does not set them."""
+    if ctx.sensors is not None:  # judge what the browser measured, never measure here
+        f = (await echo_call(ctx)).figures
+        loss = max(f.up_loss_pct, f.down_loss_pct)
+        return f.rtt_ms, f.jitter_ms, loss, f"the {ctx.sensors.source}'s echo call (network.media)"
     if ctx.meeting is None:
         return None
     if ctx.meeting.echo_url:

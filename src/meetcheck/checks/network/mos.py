@@ -115,6 +115,7 @@ class MeanOpinionScore(Check):
     severity = Severity.MEDIUM
     timing = True
     imports = ("aiortc", "aiohttp", "av", "numpy", "meetcheck.webrtc.echo_probe")
+    senses = ("network.media",)  # from the browser's echo call in a browser self-test
     remediation = N_(
         "Use a wired (Ethernet) connection and stop other traffic on your network (uploads, "
         "video streams) during the meeting."

@@ -1,0 +1,1 @@
+"""The browser self-test, judged in Python: the upload as sensor readings, and the job."""
