@@ -151,7 +151,8 @@ def test_each_check_has_status_measurements_threshold_and_reason(run):
     assert "<span>FAIL</span>" in bitrate.split("</header>")[0]  # the word, not only a colour
     assert "320 kbit/s" in bitrate
     assert "warning below 1000 kbit/s, fail below 500 kbit/s" in bitrate
-    assert "Source: platform requirements" in bitrate
+    # the citation stays in the language the profile wrote it in
+    assert 'Source: <span lang="en" translate="no">platform requirements</span>' in bitrate
     assert "opus, G.722" in bitrate  # list values
     assert "<span>WARN</span>" in jitter.split("</header>")[0]
     assert "42.5 ms" in jitter
