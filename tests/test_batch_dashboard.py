@@ -82,7 +82,7 @@ def test_csp_allows_exactly_the_inline_script(html):
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("en", ("en", "ltr")), ("ar", ("ar", "rtl")), ("zh", ("zh", "ltr")), ("ru", ("ru", "ltr")),
+    ("en", ("en", "ltr")), ("ar", ("ar", "rtl")), ("zh", ("zh-Hans", "ltr")), ("ru", ("ru", "ltr")), ("he", ("en", "ltr")),
     ('en" onload="alert(1)', ("en", "ltr")), (None, ("en", "ltr")),
 ])  # fmt: skip
 def test_lang_and_direction_on_html(language, expected):
@@ -95,8 +95,9 @@ def test_hostile_text_escaped_and_script_block_safe(html):
     assert HOSTILE_NAME not in html
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
-    # Exactly the two script elements of the template close: nothing in the data does.
-    assert html.lower().count("</script") == 2 and html.lower().count("<script") == 2
+    # Exactly the three script elements of the template close (rows, words, code): nothing
+    # in the data does.
+    assert html.lower().count("</script") == 3 and html.lower().count("<script") == 3
     data = json.loads(scripts(html)[0])
     assert [r["name"] for r in data] == [r["name"] for r in ROWS]
     escaped = '["\\u003c/script\\u003e\\u003c!--\\u0026\\u2028"]'

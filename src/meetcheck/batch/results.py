@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from meetcheck.batch.readiness import delegation_rule, delegations, row_status
+from meetcheck.i18n import current_language
 
 if TYPE_CHECKING:
     from meetcheck.batch.roster import Roster, RosterRow
@@ -100,7 +101,7 @@ def build_results(
         "schema": SCHEMA,
         "meetcheck_version": __version__,
         "generated_at": iso(now),
-        "language": "en",
+        "language": current_language(),
         "roster": {"name": roster.name, "rows": roster.read},
         "meeting": {
             "title": meeting.name if meeting else "",
