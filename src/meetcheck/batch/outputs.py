@@ -213,6 +213,8 @@ def _letter(r: Mapping[str, Any], meeting: str) -> list[str]:
 def chase_text(results: Mapping[str, Any]) -> str:
     """Who lacks a self-test or fails a check, with what to fix: one polite message per
     speaker, ready to paste into an e-mail, in the active language."""
+    from meetcheck.report.html import show_time
+
     todo = [r for r in results["rows"] if r["status"] != "ready"]
     t = results["totals"]
     meeting = (results.get("meeting") or {}).get("title") or ""
@@ -223,7 +225,7 @@ def chase_text(results: Mapping[str, Any]) -> str:
             "Speakers to contact: {n} of {total} ({roster}, {generated})",
             t["speakers"],
         ).format(n=len(todo), total=t["speakers"], roster=results["roster"]["name"],
-                 generated=results["generated_at"]),
+                 generated=show_time(results["generated_at"])),
         _("Below, one message per speaker, ready to paste into an e-mail."),
         "",
     ]  # fmt: skip
