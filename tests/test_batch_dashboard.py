@@ -82,7 +82,8 @@ def test_csp_allows_exactly_the_inline_script(html):
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("en", ("en", "ltr")), ("ar", ("ar", "rtl")), ("zh", ("zh-Hans", "ltr")), ("ru", ("ru", "ltr")), ("he", ("en", "ltr")),
+    ("en", ("en", "ltr")), ("ar", ("ar", "rtl")), ("zh", ("zh-Hans", "ltr")), ("ru", ("ru", "ltr")),
+    ("he", ("en", "ltr")),  # not one of the six: the page is in English
     ('en" onload="alert(1)', ("en", "ltr")), (None, ("en", "ltr")),
 ])  # fmt: skip
 def test_lang_and_direction_on_html(language, expected):

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from meetcheck.batch._catalog import _, ngettext
-from meetcheck.batch.outputs import STATUS_WORDS
+from meetcheck.batch.words import STATUS_WORDS
 from meetcheck.i18n import LANGUAGES, Text, localize, use_language
 from meetcheck.readable import visible_obj
 from meetcheck.report.html import HTML_LANG, show_time, template_environment

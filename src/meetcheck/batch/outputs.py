@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from meetcheck.batch._catalog import N_, _, ngettext
+from meetcheck.batch.words import STATUS_WORDS
 from meetcheck.i18n import LANGUAGES, localize, use_language
 from meetcheck.readable import json_visible, visible
 
@@ -49,13 +50,6 @@ HEADINGS = {
     "primary_row": N_("Primary speaker (row)"),
     "alternate_row": N_("Alternate speaker (row)"),
     "error": N_("Error"),
-}
-#: Row statuses as words (the JSON keeps ``ready``, ``not_ready``, ...).
-STATUS_WORDS = {
-    "ready": N_("Ready"),
-    "not_ready": N_("Not ready"),
-    "error": N_("Error"),
-    "unchecked": N_("Unchecked"),
 }
 # Translators: the sheets of results.xlsx (at most 31 characters each).
 SHEETS = {"speakers": N_("Speakers"), "delegations": N_("Delegations"),
