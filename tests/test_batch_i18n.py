@@ -130,7 +130,7 @@ def runs(tmp_path_factory):
     names = [n for pair in NAMES.values() for n in pair] + list(NAMES) + [
         "Batch test meeting", "un-rsi-speaker", "Marc Sans Adresse", "UTC",
     ]  # fmt: skip
-    return out, names
+    return out, names, (roster, meeting)
 
 
 def _results(folder: Path) -> dict:
@@ -138,7 +138,7 @@ def _results(folder: Path) -> dict:
 
 
 def test_language_recorded_keys_and_values_unchanged(runs) -> None:
-    out, _ = runs
+    out, *_ = runs
     base = _results(out["en"][0])
     for lang in ("ar", "zh", "en", "fr"):
         data = _results(out[lang][0])
@@ -156,7 +156,7 @@ def test_language_recorded_keys_and_values_unchanged(runs) -> None:
 def test_findings_and_reasons_in_the_run_language(runs) -> None:
     """The checks ran with the batch's language active: their findings (from the links
     family's own catalog) are Arabic / Chinese; the readiness reasons too."""
-    out, _ = runs
+    out, *_ = runs
     english = {r["row"]: r for r in _results(out["en"][0])["rows"]}
     assert "No self-test received." in english[3]["reasons"]
     for lang in ("ar", "zh"):
@@ -175,7 +175,7 @@ def test_findings_and_reasons_in_the_run_language(runs) -> None:
 
 @pytest.mark.parametrize("lang", ["ar", "zh"])
 def test_no_english_sentence_in_dashboard_and_to_chase(runs, lang) -> None:
-    out, names = runs
+    out, names, _ = runs
     folder = out[lang][0]
     html = (folder / "dashboard.html").read_text(encoding="utf-8")
     chase = (folder / "to-chase.txt").read_text(encoding="utf-8")
@@ -193,7 +193,7 @@ def test_no_english_sentence_in_dashboard_and_to_chase(runs, lang) -> None:
 def test_to_chase_is_a_letter_per_speaker(runs) -> None:
     """One message per speaker to chase, greeting them by name and signed, in the run's
     language (in Arabic each name and address is a left-to-right isolate)."""
-    out, _ = runs
+    out, *_ = runs
     for lang, greeting, closing in (
         ("en", "Dear {name},", "Kind regards,\nThe meeting secretariat"),
         ("ar", "حضرة \u2068{name}\u2069 المحترم/المحترمة،", "مع أطيب التحيات،\nأمانة الاجتماع"),
@@ -211,7 +211,7 @@ def test_to_chase_is_a_letter_per_speaker(runs) -> None:
 
 
 def test_html_lang_and_direction(runs) -> None:
-    out, _ = runs
+    out, *_ = runs
     for lang, tag in (
         ("ar", '<html lang="ar" dir="rtl">'),
         ("zh", '<html lang="zh-Hans" dir="ltr">'),
@@ -223,7 +223,7 @@ def test_html_lang_and_direction(runs) -> None:
 def test_csv_keeps_machine_headings_xlsx_is_translated(runs) -> None:
     from openpyxl import load_workbook
 
-    out, _ = runs
+    out, *_ = runs
     for lang in ("ar", "zh", "en"):
         folder = out[lang][0]
         with (folder / "results.csv").open(encoding="utf-8-sig", newline="") as fh:
@@ -241,7 +241,7 @@ def test_csv_keeps_machine_headings_xlsx_is_translated(runs) -> None:
 
 
 def test_stderr_in_the_run_language(runs) -> None:
-    out, _ = runs
+    out, *_ = runs
     for lang in ("ar", "zh"):
         err = out[lang][1].stderr
         lines = [line for line in err.splitlines() if line.startswith("meetcheck: ")]
@@ -269,7 +269,7 @@ VISIBLE_NAMES = (
 def arabic_page(runs):
     from support.cdp import Chromium
 
-    out, _ = runs
+    out, *_ = runs
     with Chromium(netns=True, window=(1280, 1000)) as browser:
         tab = browser.open((out["ar"][0] / "dashboard.html").as_uri())
         yield tab, _results(out["ar"][0])
@@ -314,3 +314,30 @@ def test_arabic_dashboard_right_to_left_sorts_and_filters(arabic_page) -> None:
     tab.click(f"#r-{row} button.expand")
     detail = tab.evaluate(f"document.getElementById('d-{row}').innerText")
     assert ARABIC.search(detail) and data["rows"][row]["findings"][0]["check_id"] in detail
+
+
+def _texts(finding: dict) -> tuple[str, ...]:
+    return tuple(finding[k] for k in ("check_id", "title", "message", "remediation"))
+
+
+def test_outputs_rewritten_in_another_language_from_the_journal(runs, tmp_path) -> None:
+    """The journal keeps each finding's recipe: rewriting the English run's outputs with
+    ``--resume --lang ar`` (nothing left to check, nothing contacted) renders the rows'
+    findings, reasons and errors in Arabic too."""
+    import shutil
+
+    out, _, (roster, meeting) = runs
+    folder = tmp_path / "out"
+    shutil.copytree(out["en"][0], folder)
+    result = run_batch(roster, "--meeting", str(meeting), "--out", str(folder), "--resume",
+                       "--lang", "ar")  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    again, arabic = _results(folder), _results(out["ar"][0])
+    assert again["language"] == "ar"
+    for row, fresh in zip(again["rows"], arabic["rows"], strict=True):
+        assert row["checked_at"] == next(
+            r["checked_at"] for r in _results(out["en"][0])["rows"] if r["row"] == row["row"]
+        )  # not checked again
+        assert list(map(_texts, row["findings"])) == list(map(_texts, fresh["findings"]))
+        assert "i18n" not in str(row["findings"])  # the recipes stay in the journal
+        assert all(ARABIC.search(reason) for reason in row["reasons"])

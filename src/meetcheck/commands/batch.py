@@ -126,7 +126,7 @@ def run_batch(ctx: click.Context, opts: dict[str, Any], cli_options: dict[str, A
         progress.end()
     results = build_results(
         roster, journal.results(), index, profile, meeting,
-        max_age=max_age, interrupted=interrupted, history=[],
+        max_age=max_age, interrupted=interrupted, history=[], catalogs=plugins.catalogs(),
     )  # fmt: skip
     if plan.run_id is not None:
         done = not interrupted and len(journal.done_in(plan.run_id)) >= len(plan.todo)
