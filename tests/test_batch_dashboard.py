@@ -132,7 +132,7 @@ def test_invalid_rows_listed_with_number_and_error(html):
     assert "Invalid roster rows (3)" in part
     for bad in INVALID:
         error = bad["error"].replace("'", "&#39;")
-        assert f'<tr><td>{bad["row"]}</td><td dir="auto">{error}</td></tr>' in part
+        assert f'<tr><td>{bad["row"]}</td><td>{error}</td></tr>' in part
 
 
 def test_totals_and_incomplete_marker():

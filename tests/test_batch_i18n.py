@@ -310,10 +310,16 @@ def test_arabic_dashboard_right_to_left_sorts_and_filters(arabic_page) -> None:
     count = tab.evaluate("document.getElementById('count').textContent")
     assert f"\u2068{len(not_ready)}\u2069" in count and ARABIC.search(count)
     # Expanding a row shows its findings in Arabic.
-    row = next(i for i, r in enumerate(data["rows"]) if r["findings"])
+    row = next(i for i, r in enumerate(data["rows"])
+               if any(f["status"] == "FAIL" for f in r["findings"]))  # fmt: skip
     tab.click(f"#r-{row} button.expand")
     detail = tab.evaluate(f"document.getElementById('d-{row}').innerText")
     assert ARABIC.search(detail) and data["rows"][row]["findings"][0]["check_id"] in detail
+    # A reason that begins with a check id ("links.http: ...") is still an Arabic sentence:
+    # it runs right to left, the id isolated inside it.
+    assert data["rows"][row]["reasons"][0].startswith("\u2068links.")
+    assert tab.evaluate(direction(f"#d-{row} .reasons li")) == "rtl"
+    assert tab.evaluate(direction(f"#d-{row} .findings p")) == "rtl"
 
 
 def _texts(finding: dict) -> tuple[str, ...]:
