@@ -306,7 +306,7 @@ def test_sigkill_mid_run_then_resume(tmp_path: Path) -> None:
         assert server.hits[path_of[row_email[row]]] == 1
     assert all(server.hits[p] >= 1 for p in path_of.values())
     assert sum(server.hits.values()) <= 30 + 4  # at most the rows in flight were redone
-    assert f"checking {30 - len(done_before)} of 30 rows (resume" in result.stderr
+    assert f"checking {30 - len(done_before)} of 30 rows (resuming" in result.stderr
 
 
 def test_ctrl_c_keeps_finished_rows_and_exits_3(tmp_path: Path) -> None:

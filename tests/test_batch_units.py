@@ -37,7 +37,7 @@ def test_row_status_rules() -> None:
     assert row_status({"error": "boom"}, FRESH)[0] == "error"
     assert row_status(passed, None) == ("not_ready", ["No self-test received."])
     stale = {**FRESH, "stale": True, "age_hours": 120.0}
-    assert row_status(passed, stale)[1] == ["Self-test is stale (5.0 days old): run it again."]
+    assert row_status(passed, stale)[1] == ["Self-test is stale (5 days old): please run it again."]
     failed = {
         "check_verdict": "NOT READY",
         "findings": [{"check_id": "links.http", "status": "FAIL", "message": "410"}],

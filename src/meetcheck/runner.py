@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import fnmatch
+import functools
 import importlib
 import platform
 import signal
@@ -105,7 +106,10 @@ def select_checks(
     return sorted(chosen, key=lambda c: c.id)
 
 
-def _environment(plugins: Plugins) -> dict[str, Any]:
+@functools.cache
+def _platform() -> dict[str, str]:
+    """The interpreter and system: the same for every run of the process (a batch makes
+    a report per roster row)."""
     return {
         "meetcheck_version": __version__,
         "python": platform.python_version(),
@@ -113,6 +117,12 @@ def _environment(plugins: Plugins) -> dict[str, Any]:
         "os": platform.system() or "unknown",
         "os_release": platform.release(),
         "machine": platform.machine(),
+    }
+
+
+def _environment(plugins: Plugins) -> dict[str, Any]:
+    return {
+        **_platform(),
         "plugins": plugins.versions(),
         "plugin_errors": [e.to_dict() for e in plugins.errors],
     }
@@ -177,7 +187,7 @@ def _import_all(modules: Iterable[str]) -> None:
 
 async def preload(checks: Iterable[type[Check]]) -> None:
     """Import what the checks declare, in a thread, before the first check starts."""
-    modules = sorted({m for c in checks for m in c.imports} - set(sys.modules))
+    modules = sorted({m for c in checks for m in c.imports if m not in sys.modules})
     if modules:  # none left after the first run: no thread hop per participant in a batch
         await asyncio.get_running_loop().run_in_executor(None, _import_all, modules)
 
@@ -261,7 +271,9 @@ class Runner:
         async with self._gate.enter(check.timing):
             t0 = time.perf_counter()
             try:
-                out = await asyncio.wait_for(check().run(ctx), timeout=settings.timeout)
+                # A deadline on this task (not wait_for's extra task per check).
+                async with asyncio.timeout(settings.timeout):
+                    out = await check().run(ctx)
             except SkipCheck as exc:
                 return self._result(
                     check, Status.SKIPPED, reason=exc.reason, duration_s=time.perf_counter() - t0

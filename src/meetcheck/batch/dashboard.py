@@ -11,27 +11,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from meetcheck.batch._catalog import _, ngettext
+from meetcheck.batch.words import STATUS_WORDS
+from meetcheck.i18n import LANGUAGES, Text, localize, use_language
 from meetcheck.readable import visible_obj
-from meetcheck.report.html import show_time, template_environment
+from meetcheck.report.html import HTML_LANG, show_time, template_environment
 
 # status -> (word shown, icon drawn, sort rank: what needs chasing first)
 STATUSES = {
-    "not_ready": ("Not ready", "NOT READY", 0),
-    "error": ("Error", "ERROR", 1),
-    "unchecked": ("Unchecked", "UNCHECKED", 2),
-    "ready": ("Ready", "READY", 3),
+    "not_ready": (STATUS_WORDS["not_ready"], "NOT READY", 0),
+    "error": (STATUS_WORDS["error"], "ERROR", 1),
+    "unchecked": (STATUS_WORDS["unchecked"], "UNCHECKED", 2),
+    "ready": (STATUS_WORDS["ready"], "READY", 3),
 }
 # Badge colours of the shared report styles (status not by colour alone: icon and word too).
 BADGE_CLASS = {"ready": "pass", "not_ready": "fail", "error": "error", "unchecked": "skipped"}
 FINDING_CLASS = {"FAIL": "fail", "WARN": "warn", "ERROR": "error", "TIMEOUT": "timeout"}
-RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv"}
-_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+SOURCES = {"cli": lambda: _("command-line report {file}"),
+           "browser": lambda: _("browser report {file}")}  # fmt: skip
 CHART_W, CHART_H = 560.0, 180.0
 TOTALS = ("speakers", "ready", "not_ready", "errors", "unchecked", "no_selftest",
           "stale_selftest", "delegations", "delegations_ready", "invalid_rows")  # fmt: skip
@@ -49,24 +51,31 @@ def _percent(part: Any, whole: Any) -> float | None:
     return round(100.0 * _int(part) / _int(whole), 1) if _int(whole) > 0 else None
 
 
-def language_of(results: Mapping[str, Any]) -> tuple[str, str]:
-    """(lang, dir) for <html>: the language the human texts are in, English if unusable."""
+def language_of(results: Mapping[str, Any]) -> str:
+    """The language the page is written in: the document's (its reasons and findings are
+    in it), if it is one of the six, else English."""
     lang = results.get("language")
-    lang = lang if isinstance(lang, str) and _LANGUAGE_TAG.fullmatch(lang) else "en"
-    return lang, "rtl" if lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+    return lang if isinstance(lang, str) and lang in LANGUAGES else "en"
 
 
 def selftest_state(selftest: Any) -> dict[str, Any]:
-    """What the self-test column says, and its sort rank (missing first, then stale)."""
+    """What the self-test column says (active language), and its sort rank (missing
+    first, then stale)."""
+    from meetcheck.report import words
+
     if not isinstance(selftest, Mapping):
-        return {"text": "None received", "rank": 0, "stale": False, "verdict": None}
-    verdict = str(selftest.get("verdict") or "unknown verdict")
+        return {"text": _("None received"), "rank": 0, "stale": False, "verdict": None}
+    raw = str(selftest.get("verdict") or "")
+    verdict = words.verdict(raw) if raw else _("unknown verdict")
     age = selftest.get("age_hours")
-    age_text = f", {age:.0f} h old" if isinstance(age, int | float) else ""
     stale = bool(selftest.get("stale"))
-    text = ("Stale: " if stale else "") + verdict + age_text
-    rank = 1 if stale else (2 if verdict not in ("READY", "READY WITH WARNINGS") else 3)
-    return {"text": text, "rank": rank, "stale": stale, "verdict": verdict}
+    if isinstance(age, int | float):
+        template = _("Stale: {verdict}, {age} h old") if stale else _("{verdict}, {age} h old")
+        text = template.format(verdict=verdict, age=f"{age:.0f}")
+    else:
+        text = _("Stale: {verdict}").format(verdict=verdict) if stale else verdict
+    rank = 1 if stale else (2 if raw not in ("READY", "READY WITH WARNINGS") else 3)
+    return {"text": text, "rank": rank, "stale": stale, "verdict": raw or None}
 
 
 def _selftest_facts(selftest: Any) -> dict[str, Any] | None:
@@ -80,6 +89,18 @@ def _selftest_facts(selftest: Any) -> dict[str, Any] | None:
         "file": _text(selftest.get("file")),
         "age_hours": age if isinstance(age, int | float) and not isinstance(age, bool) else None,
     }  # fmt: skip
+
+
+def speakers_ready(ready: int, speakers: int) -> Text:
+    return ngettext(
+        "{ready} of {n} speaker ready", "{ready} of {n} speakers ready", speakers
+    ).format(ready=ready, n=speakers)
+
+
+def delegations_ready(ready: int, delegations: int) -> Text:
+    return ngettext(
+        "{ready} of {n} delegation ready", "{ready} of {n} delegations ready", delegations
+    ).format(ready=ready, n=delegations)
 
 
 def history_chart(history: Any) -> dict[str, Any] | None:
@@ -98,8 +119,8 @@ def history_chart(history: Any) -> dict[str, Any] | None:
 
     series = []
     for key, whole, label, cls in (
-        ("ready", "speakers", "Speakers ready", "speakers"),
-        ("delegations_ready", "delegations", "Delegations ready", "delegations"),
+        ("ready", "speakers", _("Speakers ready"), "speakers"),
+        ("delegations_ready", "delegations", _("Delegations ready"), "delegations"),
     ):
         points = [(x(i), y(p), p) for i, h in enumerate(runs)
                   if (p := _percent(h.get(key), h.get(whole))) is not None]  # fmt: skip
@@ -117,11 +138,13 @@ def history_chart(history: Any) -> dict[str, Any] | None:
         "x": x(i),
     } for i, h in enumerate(runs)]  # fmt: skip
     last = table[-1]
-    summary = (
-        f"{len(runs)} run{'s' if len(runs) != 1 else ''} from {table[0]['when']} to "
-        f"{last['when']}; at the latest, {last['ready']} of {last['speakers']} speakers and "
-        f"{last['delegations_ready']} of {last['delegations']} delegations ready."
-    )
+    span = ngettext("{n} run from {first} to {last}", "{n} runs from {first} to {last}",
+                    len(runs)).format(n=len(runs), first=table[0]["when"], last=last["when"])
+    # Translators: the chart's text alternative: "3 runs from ... to ...; at the latest: ..."
+    summary = _("{runs}; at the latest: {speakers}, {delegations}.").format(
+        runs=span, speakers=speakers_ready(last["ready"], last["speakers"]),
+        delegations=delegations_ready(last["delegations_ready"], last["delegations"]),
+    )  # fmt: skip
     grid = [{"y": y(p), "label": f"{p}%"} for p in (0, 25, 50, 75, 100)]
     return {"series": series, "runs": table, "summary": summary, "grid": grid,
             "width": CHART_W, "height": CHART_H}  # fmt: skip
@@ -135,10 +158,14 @@ def _speaker(row: Mapping[str, Any], delegation_status: Mapping[str, str]) -> di
     d_status = delegation_status.get(t["delegation"], "not_ready")
     selftest = selftest_state(row.get("selftest"))
     findings = [f for f in row.get("findings") or [] if isinstance(f, Mapping)]
+    raw = _selftest_facts(row.get("selftest"))
+    if raw:
+        source = SOURCES.get(raw["source"])
+        raw["from"] = source().format(file=raw["file"]) if source else raw["file"]
     return t | {
         "row": _int(row.get("row")), "status": status, "delegation_status": d_status,
         "checked_at": show_time(row["checked_at"]) if row.get("checked_at") else "",
-        "selftest": selftest, "selftest_raw": _selftest_facts(row.get("selftest")),
+        "selftest": selftest, "selftest_raw": raw,
         "reasons": [_text(r) for r in row.get("reasons") or []],
         "findings": [
             {k: _text(f.get(k)) for k in ("check_id", "title", "status", "message", "remediation")}
@@ -197,21 +224,49 @@ def page_facts(r: Mapping[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def page_words(total: int) -> dict[str, str]:
+    """The texts the page's script writes, in the page's language (a JSON block beside
+    the row index): ``{shown}`` is filled in by the script."""
+    shown = ngettext("{shown} of {n} speaker shown", "{shown} of {n} speakers shown", total)
+    return {"shown": str(shown.format(shown="{shown}", n=total))}
+
+
+def _markup(html: str) -> Any:
+    from markupsafe import Markup
+
+    return lambda value: Markup(html).format(value)
+
+
 def render_dashboard(results: Mapping[str, Any]) -> str:
-    """The self-contained dashboard.html for one results.json document."""
+    """The self-contained dashboard.html for one results.json document, in the document's
+    language: ``<html lang dir>`` (``rtl`` for Arabic) and every fixed text."""
     r = visible_obj(dict(results))
-    lang, direction = language_of(r)
+    lang = language_of(r)
+    with use_language(lang):
+        return _render(r, lang)
+
+
+def _render(r: Mapping[str, Any], lang: str) -> str:
+    from meetcheck.i18n.language import is_rtl
+    from meetcheck.report import words
+
     delegations = [d for d in r.get("delegations") or [] if isinstance(d, Mapping)]
     delegation_status = {str(d.get("delegation") or ""): str(d.get("status")) for d in delegations}
     speakers = [_speaker(row, delegation_status) for row in r.get("rows") or []
                 if isinstance(row, Mapping)]  # fmt: skip
     index = [dict(s["keys"], id=f"r-{i}") for i, s in enumerate(speakers)]
     code, script_hash = _script()
+    statuses = {k: (localize(word), icon, rank) for k, (word, icon, rank) in STATUSES.items()}
     template = template_environment("meetcheck.batch").get_template("dashboard.html.j2")
     return template.render(
-        **page_facts(r), lang=lang, dir=direction,
-        speakers=speakers, statuses=STATUSES, badge_class=BADGE_CLASS,
+        **page_facts(r), lang=HTML_LANG.get(lang, lang), dir="rtl" if is_rtl(lang) else "ltr",
+        speakers=speakers, statuses=statuses, badge_class=BADGE_CLASS,
         delegations=delegations, invalid=r.get("invalid_rows") or [],
         chart=history_chart(r.get("history")), complete=r.get("complete", True) is not False,
-        data_json=script_json(index), script=code, script_hash=script_hash,
-    )
+        data_json=script_json(index), words_json=script_json(page_words(len(speakers))),
+        script=code, script_hash=script_hash,
+        _=_, ngettext=ngettext, words=words, localize=localize,
+        speakers_ready=speakers_ready, delegations_ready=delegations_ready,
+        bdi=_markup("<bdi>{}</bdi>"), auto=_markup('<span dir="auto">{}</span>'),
+        code=_markup("<code>{}</code>"),
+    )  # fmt: skip

@@ -7,6 +7,8 @@ import sys
 import time
 from typing import TextIO
 
+from meetcheck.batch._catalog import _
+
 WIDTH = 30
 
 
@@ -26,10 +28,13 @@ class BatchProgress:
 
     def _line(self) -> str:
         c = self.counts
-        return (
-            f"{self.done}/{self.total} checked · ready {c['ready']} · not ready "
-            f"{c['not_ready']} · errors {c['error']}"
-        )
+        # Translators: the batch's progress line; keep it short (it shares a line with a bar).
+        return _(
+            "{done}/{total} checked · ready {ready} · not ready {not_ready} · errors {errors}"
+        ).format(
+            done=self.done, total=self.total, ready=c["ready"], not_ready=c["not_ready"],
+            errors=c["error"],
+        )  # fmt: skip
 
     def _write(self, final: bool = False) -> None:
         if self.quiet:

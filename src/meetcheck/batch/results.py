@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from meetcheck.batch.readiness import delegation_rule, delegations, row_status
+from meetcheck.i18n import current_language
 
 if TYPE_CHECKING:
     from meetcheck.batch.roster import Roster, RosterRow
     from meetcheck.batch.selftests import SelfTestIndex
+    from meetcheck.i18n import Catalog
     from meetcheck.meeting import Meeting
     from meetcheck.profile import Profile
 
@@ -23,15 +25,38 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def localized(
+    findings: list[Mapping[str, Any]], catalogs: Mapping[str, Catalog] | None
+) -> list[dict[str, Any]]:
+    """A row's findings as results.json shows them: each text with a recipe rendered again
+    in the active language (a row checked by an earlier run in another language reads
+    like the others), the recipes themselves left in the journal."""
+    from meetcheck.i18n.text import render_recipe
+
+    out = []
+    for f in findings:
+        recipes = f.get("i18n")
+        entry = {k: v for k, v in f.items() if k != "i18n"}
+        if catalogs and isinstance(recipes, Mapping):
+            for key, recipe in recipes.items():
+                if isinstance(recipe, Mapping) and isinstance(entry.get(key), str):
+                    entry[key] = render_recipe(recipe, catalogs, entry[key])
+        out.append(entry)
+    return out
+
+
 def row_entry(
     row: RosterRow,
     checked: Mapping[str, Any] | None,
     selftests: SelfTestIndex,
     now: dt.datetime,
     max_age: dt.timedelta,
+    catalogs: Mapping[str, Catalog] | None = None,
 ) -> dict[str, Any]:
     from meetcheck.redact import redact_url
 
+    if checked is not None and checked.get("findings"):
+        checked = {**checked, "findings": localized(checked["findings"], catalogs)}
     test = selftests.latest_for(row.email, row.link)
     summary = test.summary(now, max_age) if test else None
     status, reasons = row_status(checked, summary)
@@ -87,11 +112,15 @@ def build_results(
     interrupted: bool,
     history: list[dict[str, Any]],
     now: dt.datetime | None = None,
+    catalogs: Mapping[str, Catalog] | None = None,
 ) -> dict[str, Any]:
+    """The document, in the active language; ``catalogs`` (the installed ones) render the
+    journal's findings again in it."""
     from meetcheck import __version__
 
     now = now or dt.datetime.now(dt.UTC)
-    rows = [row_entry(r, checked.get(r.key()), selftests, now, max_age) for r in roster.rows]
+    rows = [row_entry(r, checked.get(r.key()), selftests, now, max_age, catalogs)
+            for r in roster.rows]  # fmt: skip
     rule = delegation_rule(profile.data)
     dels = delegations(rows, rule)
     first = min((s.start for s in meeting.sessions), default=None) if meeting else None
@@ -100,7 +129,7 @@ def build_results(
         "schema": SCHEMA,
         "meetcheck_version": __version__,
         "generated_at": iso(now),
-        "language": "en",
+        "language": current_language(),
         "roster": {"name": roster.name, "rows": roster.read},
         "meeting": {
             "title": meeting.name if meeting else "",

@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from meetcheck.batch._catalog import N_, _
 from meetcheck.errors import InputError
+from meetcheck.i18n import Text, localize
 from meetcheck.participant import ROLES, Participant
 from meetcheck.readable import visible
 
@@ -181,18 +183,33 @@ def _registered(value: str) -> str:
     return dt.datetime.fromisoformat(value).isoformat()
 
 
+# Translators: a roster row's error (dashboard, to-chase.txt): a required cell is empty.
+MISSING = {
+    "delegation": N_("missing delegation"),
+    "name": N_("missing name"),
+    "role": N_("missing role"),
+    "email": N_("missing e-mail"),
+    "link": N_("missing link"),
+}
+
+
 def _row_error(values: dict[str, str]) -> str:
+    """The row's first problem, in the active language ('' when it is valid)."""
     for name in REQUIRED:
         if not values[name]:
-            return "missing e-mail" if name == "email" else f"missing {name}"
+            return localize(MISSING[name])
     if values["role"] not in ROLES:
-        return f"unknown role {values['role']!r} (known: {', '.join(ROLES)})"
+        return _("unknown role {role} (known: {known})").format(
+            role=repr(values["role"]), known=", ".join(ROLES)
+        )
     if not _valid_link(values["link"]):
-        return "the link is not an http(s) URL with a host"
+        return _("the link is not an http(s) URL with a host")
     try:
         values["registered"] = _registered(values["registered"])
     except ValueError:
-        return f"registered: {values['registered']!r} is not a date (YYYY-MM-DD)"
+        return _("registered: {value} is not a date (YYYY-MM-DD)").format(
+            value=repr(values["registered"])
+        )
     return ""
 
 
@@ -249,16 +266,17 @@ def apply_roster_rules(roster: Roster) -> None:
     the later ones become invalid rows (``roster_problems`` finds them). Duplicates go
     first, so a forwarded link's row never counts as a delegation's speaker."""
     _drop(roster, {
-        "same-address": "the same person (e-mail address) as row {first}",
-        "same-link": "the same personal link as row {first}",
+        "same-address": lambda: _("the same person (e-mail address) as row {first}"),
+        "same-link": lambda: _("the same personal link as row {first}"),
     })  # fmt: skip
-    third = "a third speaker for the delegation: row {first} is already its {role}"
+    third = lambda: _("a third speaker for the delegation: row {first} is already its {role}")  # noqa: E731
     _drop(roster, {"extra-role": third})
     roster.invalid.sort(key=lambda e: e["row"])
 
 
-def _drop(roster: Roster, labels: dict[str, str]) -> None:
+def _drop(roster: Roster, labels: dict[str, Callable[[], Text]]) -> None:
     from meetcheck.checks.registration.roster import roster_problems
+    from meetcheck.report import words
 
     dropped: dict[int, str] = {}
     for problem in roster_problems([r.participant() for r in roster.rows]):
@@ -268,8 +286,8 @@ def _drop(roster: Roster, labels: dict[str, str]) -> None:
         for i in later:
             dropped.setdefault(
                 i,
-                labels[problem.rule].format(
-                    first=roster.rows[first].row, role=roster.rows[first].role
+                labels[problem.rule]().format(
+                    first=roster.rows[first].row, role=words.role(roster.rows[first].role)
                 ),
             )
     for i, error in dropped.items():

@@ -21,22 +21,38 @@ CHECKED = ("registration", "links")
 SHOWN = ("FAIL", "WARN", "ERROR", "TIMEOUT")
 
 
+def _recipes(**sources: dict[str, Any] | None) -> dict[str, Any]:
+    """``{"i18n": {key: recipe}}`` for the texts that have one (nothing when none has):
+    the journal keeps them, so a later run in another language renders them again."""
+    found = {k: v for k, v in sources.items() if v}
+    return {"i18n": found} if found else {}
+
+
 def _findings(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Non-PASS outcomes: one entry per finding, or one per check that ended without any
-    (ERROR, TIMEOUT, or a required check SKIPPED)."""
+    (ERROR, TIMEOUT, or a required check SKIPPED), each with its texts' recipes."""
     out = []
     for r in results:
         base = {"check_id": r["id"], "title": r["title"], "required": r["required"]}
-        if r["findings"]:
-            out += [
+        said = r.get("i18n") or {}
+        for f in r["findings"]:
+            if f["status"] not in SHOWN:
+                continue
+            own = f.get("i18n") or {}
+            fix = own.get("remediation") if f["remediation"] else said.get("remediation")
+            out.append(
                 {**base, "status": f["status"], "message": f["message"],
                  "remediation": f["remediation"] or r["remediation"]}
-                for f in r["findings"] if f["status"] in SHOWN
-            ]  # fmt: skip
-        elif r["status"] in SHOWN or (r["status"] == "SKIPPED" and r["required"]):
+                | _recipes(title=said.get("title"), message=own.get("message"), remediation=fix)
+            )  # fmt: skip
+        if not r["findings"] and (
+            r["status"] in SHOWN or (r["status"] == "SKIPPED" and r["required"])
+        ):
             out.append(
                 {**base, "status": r["status"], "message": r["reason"],
                  "remediation": r["remediation"]}
+                | _recipes(title=said.get("title"), message=said.get("reason"),
+                           remediation=said.get("remediation"))
             )  # fmt: skip
     return out
 
@@ -82,7 +98,7 @@ async def check_row(
     # Only what is kept is redacted (the whole report would be ten times the work).
     results = [
         {k: r[k] for k in ("id", "title", "required", "status", "reason", "remediation")}
-        | {"findings": [f for f in r["findings"] if f["status"] in SHOWN]}
+        | {"findings": [f for f in r["findings"] if f["status"] in SHOWN], "i18n": r.get("i18n")}
         for r in report.data["results"]
     ]
     return {

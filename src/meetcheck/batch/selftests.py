@@ -90,7 +90,9 @@ def load_selftests(folder: str | Path, warn: Any = None) -> list[SelfTest]:
             out.append(_read(path))
         except (InputError, KeyError, ValueError, TypeError) as exc:
             if warn:
-                warn(f"skipping self-test {visible(path.name)}: {visible(str(exc))[:200]}")
+                from meetcheck.batch.messages import skipping_selftest
+
+                warn(skipping_selftest(visible(path.name), visible(str(exc))[:200]))
     return out
 
 

@@ -8,7 +8,10 @@ from typing import Any
 
 import click
 
+from meetcheck.batch._catalog import catalog
 from meetcheck.hookimpl import hookimpl
+from meetcheck.i18n import register_catalogs
+from meetcheck.i18n.option import language_option
 
 RECHECK = ("failing", "stale", "all")
 
@@ -38,9 +41,12 @@ def batch_exit_code(results: dict[str, Any], interrupted: bool) -> int:
 
 
 def run_batch(ctx: click.Context, opts: dict[str, Any], cli_options: dict[str, Any]) -> int:
+    """The run, in the active language (``--lang``): rows are checked with it active, so
+    the checks' own findings come out in it too, and every output is written in it."""
     import asyncio
     import datetime as dt
 
+    from meetcheck.batch import messages
     from meetcheck.batch.engine import run_plan
     from meetcheck.batch.journal import Journal
     from meetcheck.batch.limits import Limits
@@ -79,10 +85,10 @@ def run_batch(ctx: click.Context, opts: dict[str, Any], cli_options: dict[str, A
                 raise InputError(f"--out {visible(str(out))}: {exc.strerror or exc}") from None
             journal = Journal(out / "journal.sqlite")
     except KeyboardInterrupt:
-        say("interrupted before the checks started")
+        say(messages.interrupted_early())
         return EXIT_INCOMPLETE
     for bad in roster.invalid:
-        say(f"{roster.name}: row {bad['row']}: {bad['error']}")
+        say(messages.invalid_row(roster.name, bad["row"], bad["error"]))
     plan = make_plan(
         journal, roster.rows, resume=opts["resume"], recheck=opts["recheck"], max_age=max_age
     )
@@ -96,9 +102,9 @@ def run_batch(ctx: click.Context, opts: dict[str, Any], cli_options: dict[str, A
     interrupted = False
     if plan.run_id is not None:
         progress.begin(
-            f"checking {len(plan.todo)} of {len(roster.rows)} rows ({plan.mode}; "
-            f"{opts['concurrency']} at once, {opts['per_host']} per host)"
-        )
+            messages.starting(len(plan.todo), len(roster.rows), plan.mode,
+                              opts["concurrency"], opts["per_host"])
+        )  # fmt: skip
         limits = Limits(opts["concurrency"], opts["per_host"])
         with log_to_stderr(False):
             try:
@@ -120,7 +126,7 @@ def run_batch(ctx: click.Context, opts: dict[str, Any], cli_options: dict[str, A
         progress.end()
     results = build_results(
         roster, journal.results(), index, profile, meeting,
-        max_age=max_age, interrupted=interrupted, history=[],
+        max_age=max_age, interrupted=interrupted, history=[], catalogs=plugins.catalogs(),
     )  # fmt: skip
     if plan.run_id is not None:
         done = not interrupted and len(journal.done_in(plan.run_id)) >= len(plan.todo)
@@ -129,14 +135,10 @@ def run_batch(ctx: click.Context, opts: dict[str, Any], cli_options: dict[str, A
     journal.close()
     written = write_all(results, out)
     t = results["totals"]
-    say(
-        f"{t['ready']} of {t['speakers']} speakers ready, {t['not_ready']} not ready, "
-        f"{t['errors']} errors, {t['unchecked']} unchecked; {t['delegations_ready']} of "
-        f"{t['delegations']} delegations ready; {t['invalid_rows']} invalid rows"
-    )
-    say(f"wrote {', '.join(written)} in {out}")
+    say(messages.summary(t))
+    say(messages.wrote(written, str(out)))
     if interrupted:
-        say("interrupted: finished rows are kept; run again with --resume to finish")
+        say(messages.interrupted())
     return batch_exit_code(results, interrupted)
 
 
@@ -163,13 +165,17 @@ def _limit(flag: str, default: int, what: str) -> Any:
               help="Map headings: 'email=E-mail,name=Full name'.")
 @click.option("--sheet", default=None, metavar="NAME", help="The XLSX sheet (default: the first).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@language_option
 @click.pass_context
 def batch(ctx: click.Context, **params: Any) -> None:
     """Check every speaker of a roster (CSV or XLSX) and write who is ready."""
     keys = ("roster", "meeting_ref", "profile_ref", "out", "reports", "max_age", "resume",
-            "recheck", "concurrency", "per_host", "columns", "sheet", "quiet")  # fmt: skip
+            "recheck", "concurrency", "per_host", "columns", "sheet", "quiet", "lang")  # fmt: skip
     opts = {k: params.pop(k) for k in keys}
     ctx.exit(run_batch(ctx, opts, params))
+
+
+meetcheck_register_catalogs = register_catalogs(catalog)
 
 
 @hookimpl

@@ -3,6 +3,8 @@
 (function () {
   "use strict";
   var rows = JSON.parse(document.getElementById("dashboard-data").textContent);
+  /* The page's own texts, translated with the page: {shown} is filled in here. */
+  var words = JSON.parse(document.getElementById("dashboard-words").textContent);
   var table = document.getElementById("speakers");
   var noMatch = document.getElementById("no-match");
   var count = document.getElementById("count");
@@ -53,7 +55,7 @@
       if (ok) { shown += 1; }
     });
     noMatch.hidden = shown !== 0;
-    count.textContent = shown + " of " + rows.length + " speakers shown";
+    count.textContent = words.shown.replace("{shown}", String(shown));
   }
 
   table.querySelectorAll("thead th[data-key] button.sort").forEach(function (b) {
