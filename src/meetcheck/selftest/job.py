@@ -70,7 +70,8 @@ def recording_problem(path: str, limit_s: float) -> str:
         )
     if pcm.size / rate > limit_s:
         return _(
-            "The recording is longer than {seconds} s, the most this server accepts. Please test again."
+            "The recording is longer than {seconds} s, the most this server accepts. "
+            "Please test again."
         ).format(seconds=f"{limit_s:g}")
     return ""
 

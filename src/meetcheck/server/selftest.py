@@ -83,7 +83,7 @@ class SelftestStats:
         self.spare = Spare()
 
     async def close(self) -> None:
-        for _, _, task in self.pending.values():
+        for _owner, _started, task in self.pending.values():
             task.cancel()
         self.pending.clear()
         await self.spare.close()
@@ -349,9 +349,9 @@ async def channels_ahead(request: web.Request) -> web.Response:
 
     state = request_state(request)
     stats: SelftestStats = state.selftest
-    _, token = _participant(request)
+    token = _participant(request)[1]
     now = asyncio.get_running_loop().time()
-    for key, (_, started, task) in list(stats.pending.items()):
+    for key, (_owner, started, task) in list(stats.pending.items()):
         if now - started > PENDING_S:
             task.cancel()
             del stats.pending[key]
