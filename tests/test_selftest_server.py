@@ -158,6 +158,10 @@ def test_the_report_comes_back_in_the_browsers_language(server, wav: Path) -> No
         server.base_url + "/selftest/report", upload(wav), headers={"Accept-Language": "ar"}
     )
     assert 'lang="ar"' in body["html"][:400] and 'dir="rtl"' in body["html"][:400]
+    # The seam's skip reason too: "not part of the browser self-test", in Arabic.
+    stun = next(r for r in body["report"]["results"] if r["id"] == "network.stun")
+    assert stun["status"] == "SKIPPED"
+    assert stun["reason"].startswith("ليس جزءًا من الاختبار الذاتي في المتصفح"), stun
 
 
 def test_meetcheck_batch_reads_the_stored_reports(server, wav: Path, tmp_path: Path) -> None:
