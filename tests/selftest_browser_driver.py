@@ -46,6 +46,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--keep", action="store_true", help="keep the uploaded audio")
     ap.add_argument("--read-s", type=float, default=6.0, help="pause before Allow")
+    ap.add_argument("--lang", default="", help="open the page in this language (?lang=)")
     args = ap.parse_args()
     if not _loopback_only():
         print(json.dumps({"error": "not in a loopback-only network namespace"}))
@@ -70,12 +71,16 @@ def main() -> int:
         if args.personal:
             url = server.demo_link().replace("/join/", "/selftest/")
             out["participant_email"] = server.config.participants[0].email
+        if args.lang:
+            url += f"?lang={args.lang}"
         flags = (*WEBRTC_FLAGS, *fake_microphone_flags(Path(args.wav)))
         try:
             with Chromium(flags=flags, timeout=args.timeout) as browser:
                 page = browser.open(url)
                 time.sleep(args.read_s)  # a delegate reads the page before anything else
                 out["lang"] = page.evaluate("document.documentElement.lang")
+                out["direction"] = page.evaluate("getComputedStyle(document.body).direction")
+                out["heading"] = page.evaluate("document.querySelector('h1').textContent")
                 page.click("#allow")
                 page.wait_for("!document.getElementById('start').disabled", timeout=15)
                 out["microphones"] = page.evaluate(
@@ -99,6 +104,9 @@ def main() -> int:
                 )
                 out["report_in_page"] = page.evaluate(
                     "document.getElementById('report').srcdoc.length"
+                )
+                out["report_head"] = page.evaluate(
+                    "document.getElementById('report').srcdoc.slice(0, 400)"
                 )
                 out["meter_now"] = page.evaluate(
                     "document.getElementById('meter').getAttribute('aria-valuenow')"

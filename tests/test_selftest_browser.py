@@ -57,7 +57,7 @@ def cli_statuses(wav: Path) -> dict[str, str]:
     return {r["id"]: r["status"] for r in json.loads(out.read_text())["results"]}
 
 
-def run_page(wav: Path, reports: Path, personal: bool = False) -> dict:
+def run_page(wav: Path, reports: Path, personal: bool = False, lang: str = "") -> dict:
     chromium_path()
     if not can_unshare():
         pytest.skip("cannot create a network namespace here (needs root and unshare)")
@@ -65,6 +65,8 @@ def run_page(wav: Path, reports: Path, personal: bool = False) -> dict:
     command += [sys.executable, str(DRIVER), "--wav", str(wav), "--reports", str(reports)]
     if personal:
         command.append("--personal")
+    if lang:
+        command += ["--lang", lang]
     proc = subprocess.run(
         command, capture_output=True, text=True, timeout=150, env=dict(os.environ), check=False
     )
@@ -147,6 +149,35 @@ def test_speed_is_reported(files, tmp_path: Path) -> None:
     long it took from Start to the verdict, recording included."""
     data = run_page(files["clean"], tmp_path / "r")
     assert data["page"]["result"]["ms"] > 10_000  # 8 s reading and 2 s silence at least
+
+
+def test_the_arabic_page_runs_right_to_left(files, tmp_path: Path) -> None:
+    """The whole self-test in Arabic (``?lang=ar``): Chromium lays the page out right to
+    left, its script speaks Arabic to the end, no error in the console, and the report it
+    shows is the Arabic one."""
+    from meetcheck.i18n import use_language
+    from meetcheck.selftest._catalog import _
+
+    data = run_page(files["clean"], tmp_path / "r", lang="ar")
+    assert data["lang"] == "ar" and data["direction"] == "rtl"
+    assert data["page_errors"] == []
+    with use_language("ar"):
+        assert data["heading"] == _("Test your microphone and connection")
+        assert data["status"] == _("Done. Your result is below.")
+        verdict = data["page"]["result"]["verdict"]
+        assert data["shown_verdict"] == _(VERDICT_SENTENCE[verdict])
+    assert data["heading"] != "Test your microphone and connection"  # translated, really
+    assert 'lang="ar" dir="rtl"' in data["report_head"]
+    assert data["page"]["result"]["report"]["language"] == "ar"
+
+
+#: The page's sentence for each verdict (the template's texts table).
+VERDICT_SENTENCE = {
+    "READY": "Ready: you can take the floor with this set-up.",
+    "READY WITH WARNINGS": "Ready with warnings: see what to improve below.",
+    "NOT READY": "Not ready: fix the items below, then test again.",
+    "INCOMPLETE": "Incomplete: some checks could not finish; test again.",
+}
 
 
 if not shutil.which("unshare"):

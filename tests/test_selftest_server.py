@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +19,7 @@ import aiohttp
 import numpy as np
 import pytest
 from support.audio import write_audio
+from support.english import english_fragments, visible_text
 
 from meetcheck.report.load import load_report
 from meetcheck.server.app import serve_in_thread
@@ -94,9 +96,9 @@ def post(url: str, parts: list[tuple[str, bytes, str]], **kw: Any) -> tuple[int,
     return asyncio.run(go())
 
 
-def get(url: str) -> tuple[int, str]:
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
     async def go() -> tuple[int, str]:
-        async with aiohttp.ClientSession() as s, s.get(url) as r:
+        async with aiohttp.ClientSession() as s, s.get(url, headers=headers) as r:
             return r.status, await r.text()
 
     return asyncio.run(go())
@@ -156,6 +158,10 @@ def test_the_report_comes_back_in_the_browsers_language(server, wav: Path) -> No
         server.base_url + "/selftest/report", upload(wav), headers={"Accept-Language": "ar"}
     )
     assert 'lang="ar"' in body["html"][:400] and 'dir="rtl"' in body["html"][:400]
+    # The seam's skip reason too: "not part of the browser self-test", in Arabic.
+    stun = next(r for r in body["report"]["results"] if r["id"] == "network.stun")
+    assert stun["status"] == "SKIPPED"
+    assert stun["reason"].startswith("ليس جزءًا من الاختبار الذاتي في المتصفح"), stun
 
 
 def test_meetcheck_batch_reads_the_stored_reports(server, wav: Path, tmp_path: Path) -> None:
@@ -326,3 +332,79 @@ def test_channels_sent_ahead_count_only_for_their_sender(server, wav: Path, tmp_
     assert receive["status"] == "PASS", receive
     facts = {m["name"]: m["value"] for f in receive["findings"] for m in f["measurements"]}
     assert facts["first_audio_ms"] == 640.0
+
+
+# -- the page in the delegate's language (issue 14) ------------------------------------------
+def page_words(page: str) -> str:
+    """What the delegate reads on the page: its visible text, the sentences its script
+    shows (the texts table) and the meter's spoken value."""
+    table = re.search(r'<script type="application/json" id="texts">(.*?)</script>', page, re.S)
+    assert table, "the page has no texts table"
+    shown = [visible_text(page), *json.loads(table.group(1)).values()]
+    shown += re.findall(r'aria-valuetext="([^"]*)"', page)
+    return " ".join(re.findall(r"[A-Za-z']+", " ".join(shown)))
+
+
+def page_config(page: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="config">(.*?)</script>', page, re.S)
+    assert found
+    return json.loads(found.group(1))
+
+
+def test_the_page_speaks_the_browsers_language(server) -> None:
+    from meetcheck.checks.audio.guide import passage
+    from meetcheck.i18n import use_language
+
+    fragments = english_fragments()
+    status, page = get(
+        server.base_url + "/selftest", headers={"Accept-Language": "de-CH, ar;q=0.9, en;q=0.5"}
+    )
+    assert status == 200
+    assert '<html lang="ar" dir="rtl">' in page
+    english = sorted(f for f in fragments if f in page_words(page))
+    assert english == [], english
+    with use_language("ar"):
+        assert passage() in page  # the audio family's passage, read aloud in Arabic
+    assert "<bdi>8</bdi>" in page  # values in a sentence keep their own direction
+    assert "ثانيتين" in page  # Arabic's dual: "for two seconds", the number in words
+    # The control: the same page in English is made of those very sentences.
+    _, english_page = get(server.base_url + "/selftest")
+    assert '<html lang="en" dir="ltr">' in english_page
+    assert len([f for f in fragments if f in page_words(english_page)]) >= 15
+
+
+def test_lang_parameter_overrides_and_the_switcher_names_six_languages(server) -> None:
+    from meetcheck.i18n.language import NAMES
+
+    ar = {"Accept-Language": "ar"}
+    _, page = get(server.base_url + "/selftest?lang=zh", headers=ar)
+    assert '<html lang="zh-Hans" dir="ltr">' in page
+    assert "测试您的麦克风和网络连接" in page and "，" in page
+    # The upload asks for the same language, so the report matches the page.
+    config = page_config(page)
+    assert config["upload_url"] == "/selftest/report?lang=zh"
+    assert config["channels_url"] == "/selftest/channels?lang=zh"
+    link = r'<a href="\?lang=(\w+)" hreflang="[^"]+" lang="[^"]+"([^>]*)>([^<]+)</a>'
+    links = re.findall(link, page)
+    assert [(code, name) for code, _, name in links] == list(NAMES.items())
+    assert [code for code, current, _ in links if "aria-current" in current] == ["zh"]
+    # A language outside the six falls back to the browser's.
+    _, page = get(server.base_url + "/selftest?lang=de", headers=ar)
+    assert '<html lang="ar" dir="rtl">' in page
+
+
+def test_upload_reasons_come_in_the_delegates_language(server, tmp_path: Path) -> None:
+    bad = [("measurements", json.dumps({"version": 9}).encode(), "application/json")]
+    got, body = post(server.base_url + "/selftest/report?lang=fr", bad)
+    assert got == 422
+    assert body["detail"].startswith("La page a envoyé des mesures que ce serveur ne peut pas")
+    assert "measurements.version" in body["detail"]  # the technical detail, as it is
+    got, body = post(server.base_url + "/selftest/report", bad, headers={"Accept-Language": "ar"})
+    assert got == 422 and "يُرجى إعادة تحميل الصفحة" in body["detail"]
+    meas = json.dumps(measurements()).encode()
+    not_audio = [
+        ("measurements", meas, "application/json"),
+        ("recording", b"RIFF" + b"x" * 99, "audio/wav"),
+    ]
+    got, body = post(server.base_url + "/selftest/report?lang=ru", not_audio)
+    assert got == 422 and body["detail"].startswith("Запись не удаётся прочитать как звук")

@@ -39,6 +39,7 @@ BUILTIN_PLUGINS = (
     "meetcheck.checks.channels",
     "meetcheck.checks.audio",
     "meetcheck.i18n.core",
+    "meetcheck.selftest",
     "meetcheck.report.text",
     "meetcheck.report.jsonreport",
     "meetcheck.report.html",

@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from meetcheck.i18n.core import _
+
 
 @dataclass
 class Sensors:
@@ -52,10 +54,23 @@ class Sensors:
     def why_not(self, senses: tuple[str, ...]) -> str:
         """Why a check reading ``senses`` cannot be judged on these readings ("" if it can)."""
         if not senses:
-            return (
-                f"not part of the {self.source} self-test: this check measures for itself "
-                "(run meetcheck check on the computer for it)"
-            )
+            return self.says(
+                _("not part of the browser self-test: this check measures for itself "
+                  "(run meetcheck check on the computer for it)"),
+                "not part of the {source} self-test: this check measures for itself "
+                "(run meetcheck check on the computer for it)",
+            )  # fmt: skip
         if any(self.has(name) for name in senses):
             return ""
-        return f"the {self.source} did not measure {', '.join(senses)}"
+        return self.says(
+            _("the browser did not measure {readings}"),
+            "the {source} did not measure {readings}",
+            readings=", ".join(senses),
+        )
+
+    def says(self, browser: str, other: str, **values: Any) -> str:
+        """``browser`` (a translated template) from the browser self-test; ``other`` (its
+        English, naming ``{source}``) from an instrument a plugin adds."""
+        if self.source == "browser":
+            return browser.format(**values)
+        return other.format(source=self.source, **values)

@@ -130,7 +130,8 @@ async def echo_call(ctx: CheckContext) -> EchoOutcome:
     if ctx.sensors is not None:
         figures = ctx.sensor("network.media")
         if figures is None:
-            ctx.skip(f"the {ctx.sensors.source} did not measure an echo call")
+            ctx.skip(ctx.sensors.says(_("the browser did not measure an echo call"),
+                                      "the {source} did not measure an echo call"))  # fmt: skip
         return EchoOutcome(figures=figures)
     defaults = {name: opt.default for name, opt in CALL_OPTIONS.items()}
     opts = settings_of(ctx, CALL_CHECK, defaults)

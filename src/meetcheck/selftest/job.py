@@ -59,14 +59,20 @@ def sensors_for(job: dict[str, Any]) -> Any:
 def recording_problem(path: str, limit_s: float) -> str:
     """Why the uploaded recording cannot be judged (not audio, too long), or ""."""
     from meetcheck.media.audiofile import AudioFileError, read_mono
+    from meetcheck.selftest._catalog import _
 
     rate = 8000  # enough to count seconds
     try:
         pcm = read_mono(path, rate, limit_s + 1)
     except AudioFileError as exc:
-        return f"the recording is not readable audio: {exc}"
+        return _("The recording is not readable audio ({detail}). Please test again.").format(
+            detail=str(exc)
+        )
     if pcm.size / rate > limit_s:
-        return f"the recording is longer than {limit_s:g} s (the server's limit)"
+        return _(
+            "The recording is longer than {seconds} s, the most this server accepts. "
+            "Please test again."
+        ).format(seconds=f"{limit_s:g}")
     return ""
 
 
@@ -96,6 +102,14 @@ def analyse_channels(job: dict[str, Any]) -> dict[str, Any]:
     return {"collection": base64.b64encode(pickle.dumps(channels_for(job))).decode("ascii")}
 
 
+def _speaking(language: str, fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in ``language`` (a pool's thread does not inherit the run's)."""
+    from meetcheck.i18n.language import use_language
+
+    with use_language(language):
+        return fn(*args)
+
+
 def judge(job: dict[str, Any]) -> dict[str, Any]:
     """``{"report": <JSON report, redacted>, "html": <HTML report>}`` for one upload, or
     ``{"error": ...}`` when the recording cannot be judged (the server answers 422)."""
@@ -109,8 +123,10 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
     from meetcheck.report.html import render
     from meetcheck.run import load_inputs, run_participant
 
+    language = job.get("language") or "en"  # the delegate's, from their browser
     with ThreadPoolExecutor(2) as pool:  # decoding and analysis release the GIL: 2 cores
-        why = pool.submit(recording_problem, job["recording"], job["max_recording_s"])
+        why = pool.submit(_speaking, language, recording_problem, job["recording"],
+                          job["max_recording_s"])  # fmt: skip
         sensors = pool.submit(sensors_for, job)
         plugins = Plugins()
         profile, _ = load_inputs(plugins, job["profile"], None)
@@ -119,7 +135,7 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
             return {"error": why.result()}
         readings = sensors.result()
     participant = Participant(**job["participant"])
-    with use_language(job.get("language") or "en"):  # the delegate's, from their browser
+    with use_language(language):
         report = run_participant(
             plugins, participant, profile, meeting, sensors=readings, quiet=True
         )

@@ -32,6 +32,16 @@ MAX_TEXT = 500  # user agent, device labels, messages
 class BadUpload(ValueError):
     """The upload is not what the self-test page sends: one line saying what is wrong."""
 
+    def for_delegate(self) -> str:
+        """The reason as the page shows it: what to do, in the delegate's language, with
+        the technical detail (the key at fault) kept as it is."""
+        from meetcheck.selftest._catalog import _
+
+        return _(
+            "The page sent measurements this server cannot read ({detail}). "
+            "Reload the page and test again."
+        ).format(detail=str(self))
+
 
 def _number(value: Any, where: str, *, optional: bool = True) -> float | None:
     if value is None and optional:

@@ -1,7 +1,7 @@
 """The browser self-test: ``/selftest`` and ``/selftest/<personal token>``.
 
-``GET`` serves one self-contained page (``templates/selftest.html.j2``: inline CSS and
-JavaScript, no external resource, every human sentence in the template). The page measures
+``GET`` serves one self-contained page (:mod:`meetcheck.selftest.page`: inline CSS and
+JavaScript, no external resource, in the delegate's language). The page measures
 and uploads; it holds no threshold and no rule. ``POST {page}/report`` takes its upload
 (``multipart/form-data``: a ``measurements`` JSON part, the ``recording``, and one
 ``channel.<code>`` part per channel it captured), bounded in size (``[selftest]
@@ -19,25 +19,28 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from aiohttp import BodyPartReader, web
 
+from meetcheck.i18n.core import _
+from meetcheck.i18n.language import use_language
 from meetcheck.server.problems import problem, too_large
 from meetcheck.server.state import request_state
 
 log = logging.getLogger("meetcheck.server.selftest")
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_MEASUREMENTS_BYTES = 512 * 1024
 AUDIO_TYPES = ("audio/wav", "audio/x-wav", "audio/wave", "audio/ogg", "audio/webm",
                "audio/opus", "application/octet-stream")  # fmt: skip
@@ -80,7 +83,7 @@ class SelftestStats:
         self.spare = Spare()
 
     async def close(self) -> None:
-        for _, _, task in self.pending.values():
+        for _owner, _started, task in self.pending.values():
             task.cancel()
         self.pending.clear()
         await self.spare.close()
@@ -103,13 +106,6 @@ def count_reports(folder: str) -> int:
 
 
 # -- the page ------------------------------------------------------------------------------
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("meetcheck.server", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
-
-
 def _participant(request: web.Request) -> tuple[dict[str, Any], str]:
     """The participant the token in the URL names (and that token), or an anonymous one.
     A bad token is a 403/404/410 problem, as the /join page says."""
@@ -132,7 +128,10 @@ def _participant(request: web.Request) -> tuple[dict[str, Any], str]:
 
 
 async def page(request: web.Request) -> web.Response:
+    from meetcheck.selftest.page import render
+
     state = request_state(request)
+    language = delegate_language(request)
     person, token = _participant(request)
     await state.selftest.spare.prime()  # the judging process warms up while they record
     base = state.base_for(request)
@@ -141,8 +140,9 @@ async def page(request: web.Request) -> web.Response:
     bearer = cfg.token if (token or not cfg.token) else ""
     stun = state.stun_url(base)
     config = {
-        "upload_url": f"{request.path.rstrip('/')}/report",
-        "channels_url": f"{request.path.rstrip('/')}/channels",
+        # the report comes back in the page's language, whatever the browser asks
+        "upload_url": f"{request.path.rstrip('/')}/report?lang={language}",
+        "channels_url": f"{request.path.rstrip('/')}/channels?lang={language}",
         "echo_url": f"{base}/echo",
         "token": bearer,
         "ice_servers": [{"urls": [stun]}] if stun else [],
@@ -154,7 +154,8 @@ async def page(request: web.Request) -> web.Response:
         "silence_s": SILENCE_S,
         "listen_s": LISTEN_S,
     }
-    text = _ENV.get_template("selftest.html.j2").render(
+    text = render(
+        language,
         meeting=cfg.meeting_name,
         participant=person if token else None,
         config_json=json.dumps(config).replace("</", "<\\/"),
@@ -220,15 +221,11 @@ async def _receive(request: web.Request, folder: Path) -> tuple[Any, dict[str, s
 
 
 def delegate_language(request: web.Request) -> str:
-    """The first of the six languages the browser asks for (Accept-Language), else English:
-    the report comes back in the delegate's language."""
-    from meetcheck.i18n.language import DEFAULT, LANGUAGES, normalize
+    """``?lang=xx``, else the first of the six languages the browser asks for
+    (Accept-Language), else English: the page and its report speak the delegate's."""
+    from meetcheck.selftest.page import choose_language
 
-    for part in request.headers.get("Accept-Language", "").split(","):
-        code = normalize(part.split(";", 1)[0])
-        if code in LANGUAGES:
-            return code
-    return DEFAULT
+    return choose_language(request.query, request.headers.get("Accept-Language", ""))
 
 
 def _store(folder: str, report: dict[str, Any], person: dict[str, Any]) -> Path:
@@ -246,6 +243,19 @@ def _store(folder: str, report: dict[str, Any], person: dict[str, Any]) -> Path:
     return path
 
 
+def _speaking(handler: Handler) -> Handler:
+    """The handler with the delegate's language active: its 4xx reasons are what the page
+    shows them."""
+
+    @functools.wraps(handler)
+    async def in_language(request: web.Request) -> web.StreamResponse:
+        with use_language(delegate_language(request)):
+            return await handler(request)
+
+    return in_language
+
+
+@_speaking
 async def submit(request: web.Request) -> web.Response:
     from meetcheck.selftest.job import profile_for, run_isolated
     from meetcheck.selftest.readings import BadUpload, check_measurements
@@ -262,7 +272,7 @@ async def submit(request: web.Request) -> web.Response:
             measurements = check_measurements(raw)
         except BadUpload as exc:
             stats.rejected += 1
-            problem(422, str(exc))
+            problem(422, exc.for_delegate())
         except web.HTTPException:
             raise
         except Exception:
@@ -301,7 +311,8 @@ async def submit(request: web.Request) -> web.Response:
             except RuntimeError as exc:
                 stats.failed += 1
                 log.warning("self-test not judged: %s", exc)
-                problem(500, f"the self-test could not be judged: {exc}")
+                problem(500, _("The self-test could not be judged ({reason}). Please test again.")
+                        .format(reason=str(exc)))  # fmt: skip
             finally:
                 stats.judging -= 1
         timing = {"channels_wait_s": round(t1 - t0, 3), "judge_s": round(loop.time() - t1, 3)}
@@ -329,6 +340,7 @@ async def submit(request: web.Request) -> web.Response:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+@_speaking
 async def channels_ahead(request: web.Request) -> web.Response:
     """The channels' audio, sent while the delegate is still recording: analysed at once,
     in a process of its own, and picked up by the judgement that names its id."""
@@ -337,14 +349,15 @@ async def channels_ahead(request: web.Request) -> web.Response:
 
     state = request_state(request)
     stats: SelftestStats = state.selftest
-    _, token = _participant(request)
+    token = _participant(request)[1]
     now = asyncio.get_running_loop().time()
-    for key, (_, started, task) in list(stats.pending.items()):
+    for key, (_owner, started, task) in list(stats.pending.items()):
         if now - started > PENDING_S:
             task.cancel()
             del stats.pending[key]
     if len(stats.pending) >= 4 * stats.workers:
-        problem(503, "too many self-tests at once: try again shortly", headers={"Retry-After": "5"})
+        busy = _("Too many self-tests are running at once. Please try again in a moment.")
+        problem(503, busy, headers={"Retry-After": "5"})
     folder = Path(tempfile.mkdtemp(prefix="meetcheck-selftest-"))
     try:
         raw, files = await _receive(request, folder)
@@ -352,7 +365,7 @@ async def channels_ahead(request: web.Request) -> web.Response:
     except BadUpload as exc:
         shutil.rmtree(folder, ignore_errors=True)
         stats.rejected += 1
-        problem(422, str(exc))
+        problem(422, exc.for_delegate())
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
