@@ -239,20 +239,27 @@ def meetcheck_register_checks(register):
 """
 
 
-def test_tracebacks_in_check_logs_are_redacted(tmp_path):
-    import secrets
+def _run_plugin_check(tmp_path, plugin: str, check_id: str):
+    """``meetcheck check --only CHECK_ID`` with ``plugin`` in ./plugins, as a real process."""
     import subprocess
     import sys
+
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "under_test.py").write_text(plugin)
+    cmd = [sys.executable, "-m", "meetcheck", "check", "-q", "--only", check_id]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path,
+                          env=same_code_env(), timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_tracebacks_in_check_logs_are_redacted(tmp_path):
+    import secrets
 
     join_token, jwt, other = secrets.token_urlsafe(24), _serve_token(), secrets.token_urlsafe(24)
     plugin = RAISING_PLUGIN.replace("JOINTOKEN", join_token).replace("BAREJWT", jwt)
     plugin = plugin.replace("STACKTOKEN", other)
-    (tmp_path / "plugins").mkdir()
-    (tmp_path / "plugins" / "raising.py").write_text(plugin)
-    cmd = [sys.executable, "-m", "meetcheck", "check", "-q", "--only", "t.raising"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path,
-                          env=same_code_env(), timeout=120)  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+    proc = _run_plugin_check(tmp_path, plugin, "t.raising")
     assert "Traceback" in proc.stderr and "Error handling request" in proc.stderr
     assert "Stack (most recent call last)" in proc.stderr and "ice failed" in proc.stderr
     for token in (join_token, jwt, other):
@@ -373,17 +380,10 @@ def test_thread_and_unraisable_exceptions_are_redacted(tmp_path):
     """A worker thread's exception and one raised in ``__del__`` are printed by Python
     itself, outside logging: their text may quote a personal link."""
     import secrets
-    import subprocess
-    import sys
 
     thread_token, del_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     plugin = STRAY_PLUGIN.replace("THREADTOKEN", thread_token).replace("DELTOKEN", del_token)
-    (tmp_path / "plugins").mkdir()
-    (tmp_path / "plugins" / "stray.py").write_text(plugin)
-    cmd = [sys.executable, "-m", "meetcheck", "check", "-q", "--only", "t.stray"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path,
-                          env=same_code_env(), timeout=120)  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+    proc = _run_plugin_check(tmp_path, plugin, "t.stray")
     assert "Exception in thread stray-worker" in proc.stderr
     assert "Exception ignored" in proc.stderr and "finaliser saw" in proc.stderr
     for token in (thread_token, del_token):
