@@ -7,9 +7,10 @@ Every audio check awaits :func:`recording`; the first one runs the analysis.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from meetcheck.check import Finding
+from meetcheck.check import Check, Finding
 from meetcheck.checks.audio._catalog import N_, _
 from meetcheck.i18n import localize
 
@@ -24,6 +25,24 @@ KEY = "audio.recording"
 SENSES = (KEY,)
 
 NO_INPUT = N_("needs your microphone (--mic [DEVICE]) or a recording of it (--audio FILE)")
+
+
+class RecordingCheck(Check):
+    """An audio check: the family's collector measures the recording once, and each check
+    only judges what was measured (:meth:`assess`). A recording that cannot be read is the
+    same FAIL for all of them; no recording at all SKIPs them."""
+
+    imports = IMPORTS
+    senses = SENSES
+
+    async def run(self, ctx: CheckContext) -> Finding | Sequence[Finding]:
+        rec = await recording(ctx)
+        if isinstance(rec, Finding):
+            return rec
+        return await self.assess(ctx, rec)
+
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> Finding | Sequence[Finding]:
+        raise NotImplementedError
 
 
 class Unreadable(Exception):

@@ -9,19 +9,23 @@ within 60 dB of its strongest band and clearly above the pauses' noise.
 
 from __future__ import annotations
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from typing import TYPE_CHECKING
+
+from meetcheck.check import Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._catalog import N_, _
 from meetcheck.checks.audio._recording import (
     IMPORTS,
-    SENSES,
+    RecordingCheck,
     after_codec,
     needs_speech,
     platform_fix,
-    recording,
     with_chart,
 )
 from meetcheck.context import CheckContext
 from meetcheck.i18n import localize
+
+if TYPE_CHECKING:
+    from meetcheck.media.analysis import AudioAnalysis
 
 _BAND_WORDS = {
     "narrowband": N_("telephone band (about 3.4 kHz)"),
@@ -31,7 +35,7 @@ _BAND_WORDS = {
 }
 
 
-class Bandwidth(Check):
+class Bandwidth(RecordingCheck):
     id = "audio.bandwidth"
     title = N_("Frequency range of the voice (125 Hz - 15 kHz)")
     severity = Severity.HIGH
@@ -51,12 +55,8 @@ class Bandwidth(Check):
         ),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> list[Finding] | Finding:
         needs_speech(ctx, rec, _("the frequency range"))
         words = localize(_BAND_WORDS.get(rec.band, rec.band))
         nyquist = rec.sample_rate // 2

@@ -8,13 +8,21 @@ which natural pauses and noise gates never do.
 
 from __future__ import annotations
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from typing import TYPE_CHECKING
+
+from meetcheck.check import Finding, Measurement, Metric, Option, Severity
 from meetcheck.checks.audio._catalog import N_, _, ngettext
-from meetcheck.checks.audio._recording import IMPORTS, SENSES, needs_speech, recording
+from meetcheck.checks.audio._recording import (
+    RecordingCheck,
+    needs_speech,
+)
 from meetcheck.context import CheckContext
 
+if TYPE_CHECKING:
+    from meetcheck.media.analysis import AudioAnalysis
 
-class Dropouts(Check):
+
+class Dropouts(RecordingCheck):
     id = "audio.dropouts"
     title = N_("No dropouts (sudden digital silence) in the speech")
     severity = Severity.HIGH
@@ -26,13 +34,8 @@ class Dropouts(Check):
     options = {
         "min_ms": Option(float, 5.0, "shortest digital silence counted, ms", min=0.5, max=200),
     }
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> Finding:
         needs_speech(ctx, rec, _("dropouts"))
         if rec.gated:
             return Finding.passed(

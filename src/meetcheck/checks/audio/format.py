@@ -8,16 +8,25 @@ platforms ask for (ISO 24019). The sample rate alone points to it before any lis
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.check import Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._catalog import N_, _, ngettext
-from meetcheck.checks.audio._recording import IMPORTS, SENSES, backend, db, level, recording
+from meetcheck.checks.audio._recording import (
+    RecordingCheck,
+    backend,
+    db,
+    level,
+)
 from meetcheck.context import CheckContext
 
 # Device or file names that say "hands-free headset": Bluetooth HFP/HSP, the narrowband mode.
 _HANDS_FREE = re.compile(
     r"blue ?tooth|\bbt\b|bluez|hands[- ]?free|\bhfp\b|\bhsp\b|headset[ _-]?head", re.I
 )
+
+if TYPE_CHECKING:
+    from meetcheck.media.analysis import AudioAnalysis
 
 
 def hands_free_hint(name: str) -> str:
@@ -54,7 +63,7 @@ def _device(recording: str, device: str, backend: str):  # noqa: ANN202 -- (Sour
         return None
 
 
-class AudioFormat(Check):
+class AudioFormat(RecordingCheck):
     """Sample rate and channels: 8 or 16 kHz capture means a narrowband headset mode."""
 
     id = "audio.format"
@@ -67,13 +76,8 @@ class AudioFormat(Check):
     metrics = {
         "sample_rate_hz": Metric("Hz", higher_is_worse=False, description=N_("sample rate")),
     }
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> Finding:
         if rec.channels == 1:
             shape = _("mono")
         else:
@@ -117,7 +121,7 @@ class AudioFormat(Check):
         return finding
 
 
-class AudioChannels(Check):
+class AudioChannels(RecordingCheck):
     """A dead or much quieter channel: testrtc users met it as a 'silent' microphone."""
 
     id = "audio.channels"
@@ -132,13 +136,8 @@ class AudioChannels(Check):
             "dB", higher_is_worse=True, description=N_("loudest minus quietest channel")
         ),
     }
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> Finding:
         if rec.channels == 1:
             return Finding.passed(_("mono recording: one channel"), facts={"channels": 1})
         levels = [level(v) for v in rec.channel_levels_dbfs]

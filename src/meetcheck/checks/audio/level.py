@@ -8,22 +8,25 @@ speech level, pauses left out) and ITU-R BS.1770 (gated loudness, true peak).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.check import Finding, Measurement, Metric, Option, Severity
 from meetcheck.checks.audio._catalog import N_, _, ngettext
 from meetcheck.checks.audio._recording import (
     IMPORTS,
-    SENSES,
+    RecordingCheck,
     after_codec,
     level,
     platform_fix,
-    recording,
     with_chart,
 )
 from meetcheck.context import CheckContext
 
+if TYPE_CHECKING:
+    from meetcheck.media.analysis import AudioAnalysis
 
-class Level(Check):
+
+class Level(RecordingCheck):
     id = "audio.level"
     title = N_("Speech level (ITU-T P.56) and peaks (ITU-R BS.1770)")
     severity = Severity.HIGH
@@ -43,12 +46,8 @@ class Level(Check):
         ),
     }
     imports = (*IMPORTS, "aiohttp", "aiortc")  # the echo call, with a meeting file
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> list[Finding] | Finding:
         if not math.isfinite(rec.active_level_dbfs) or rec.active_level_dbfs < -100:
             return Finding.fail(
                 _("the recording is silent: no level to measure"),
@@ -100,7 +99,7 @@ class Level(Check):
         return out
 
 
-class Clipping(Check):
+class Clipping(RecordingCheck):
     """Runs of samples at full scale: the flat tops a clipping stage leaves."""
 
     id = "audio.clipping"
@@ -120,13 +119,8 @@ class Clipping(Check):
             int, 3, "consecutive samples at full scale that count as clipping", min=1, max=64
         ),
     }
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> Finding:
         min_run = int(ctx.options["min_run"])
         runs, ratio = rec.clipped(min_run)
         pct = round(100.0 * ratio, 4)

@@ -7,21 +7,24 @@ the recording; the speech-to-noise ratio compares it with the speech's active le
 
 from __future__ import annotations
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from typing import TYPE_CHECKING
+
+from meetcheck.check import Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._catalog import N_, _
 from meetcheck.checks.audio._recording import (
-    IMPORTS,
-    SENSES,
+    RecordingCheck,
     db,
     level,
     needs_speech,
-    recording,
     with_chart,
 )
 from meetcheck.context import CheckContext
 
+if TYPE_CHECKING:
+    from meetcheck.media.analysis import AudioAnalysis
 
-class Noise(Check):
+
+class Noise(RecordingCheck):
     id = "audio.noise"
     title = N_("Background noise and speech-to-noise ratio")
     severity = Severity.HIGH
@@ -35,13 +38,8 @@ class Noise(Check):
         ),
         "snr_db": Metric("dB", higher_is_worse=False, description=N_("speech-to-noise ratio")),
     }
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> list[Finding] | Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> list[Finding] | Finding:
         needs_speech(ctx, rec, _("the speech-to-noise ratio"))
         floor = level(rec.noise_floor_dbfs)
         silent = floor <= -120
@@ -62,7 +60,7 @@ class Noise(Check):
         return [with_chart(noise, rec, "pause_spectrum"), snr]
 
 
-class Hum(Check):
+class Hum(RecordingCheck):
     """50/60 Hz mains hum and its harmonics: a ground loop or an unshielded cable."""
 
     id = "audio.hum"
@@ -74,13 +72,8 @@ class Hum(Check):
         "microphone cables away from power cables."
     )
     metrics = {"hum_dbfs": Metric("dBFS", higher_is_worse=True, description=N_("hum level"))}
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> Finding:
         value = level(rec.hum_dbfs)
         hz = int(rec.hum_hz)
         return ctx.judge(
@@ -93,7 +86,7 @@ class Hum(Check):
         )
 
 
-class DcOffset(Check):
+class DcOffset(RecordingCheck):
     """A constant offset: a faulty sound card or microphone preamplifier."""
 
     id = "audio.dc"
@@ -106,13 +99,8 @@ class DcOffset(Check):
     metrics = {
         "dc_offset_pct": Metric("%", higher_is_worse=True, description=N_("mean of full scale")),
     }
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> Finding:
         worst = max(rec.dc, key=abs) if rec.dc else 0.0
         pct = round(100.0 * abs(worst), 3)
         return ctx.judge(

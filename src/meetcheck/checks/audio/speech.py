@@ -7,14 +7,18 @@ be meaningless, so this check says it plainly first.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.check import Finding, Measurement, Metric, Severity
 from meetcheck.checks.audio._catalog import N_, _
-from meetcheck.checks.audio._recording import IMPORTS, SENSES, level, recording
+from meetcheck.checks.audio._recording import RecordingCheck, level
 from meetcheck.context import CheckContext
 
+if TYPE_CHECKING:
+    from meetcheck.media.analysis import AudioAnalysis
 
-class Speech(Check):
+
+class Speech(RecordingCheck):
     id = "audio.speech"
     title = N_("Speech is heard in the recording")
     severity = Severity.CRITICAL
@@ -23,13 +27,8 @@ class Speech(Check):
         "record again while reading the passage aloud."
     )
     metrics = {"speech_s": Metric("s", higher_is_worse=False, description=N_("seconds of speech"))}
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> Finding:
-        rec = await recording(ctx)
-        if isinstance(rec, Finding):
-            return rec
+    async def assess(self, ctx: CheckContext, rec: AudioAnalysis) -> Finding:
         facts = [
             Measurement("duration_s", round(rec.duration_s, 2), "s"),
             Measurement("active_level_dbfs", level(rec.active_level_dbfs), "dBFS"),
