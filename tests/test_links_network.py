@@ -173,6 +173,8 @@ def test_without_the_organisation_ca_the_chain_is_untrusted(
         ("/gone", "FAIL", "gone (410)"),
         ("/missing", "FAIL", "not found (404)"),
         ("/forbidden", "FAIL", "refuses the link"),
+        ("/busy", "FAIL", "the platform answers 429 Too Many Requests"),
+        ("/not-modified", "FAIL", "the link ends in a bare 304"),
         ("/expired-en", "FAIL", "no longer works"),
         ("/expired-fr", "FAIL", "lien a expiré"),
         ("/expired-zh", "FAIL", "链接已过期"),

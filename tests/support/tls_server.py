@@ -204,6 +204,8 @@ def routes() -> dict[str, Any]:
         "/gone": _page(410, "<h1>Gone</h1>"),
         "/missing": _page(404, "<h1>Not found</h1>"),
         "/forbidden": _page(403, "<h1>Forbidden</h1>"),
+        "/busy": _page(429, "<h1>Too many requests</h1>"),
+        "/not-modified": _page(304, ""),
         "/expired-en": _page(200, "<h1>Sorry</h1><p>This meeting link has expired.</p>"),
         "/expired-fr": _page(200, "<p>Désolé : ce lien a expiré.</p>"),
         "/expired-zh": _page(200, "<p>链接已过期</p>"),

@@ -213,13 +213,13 @@ class LinkHttp(Check):
                     facts=facts,
                 )
             )
-        elif status >= 300:
-            message = _("the link ends in a bare {status}").format(status=status)
-            findings.append(Finding.fail(message, facts=facts))
         elif status >= 400:
             message = _("the platform answers {status} {reason}").format(
                 status=status, reason=last.reason
             )
+            findings.append(Finding.fail(message, facts=facts))
+        elif status >= 300:  # a redirect without a Location to follow
+            message = _("the link ends in a bare {status}").format(status=status)
             findings.append(Finding.fail(message, facts=facts))
         elif said:
             message = _("the page says the link no longer works: {phrase}").format(
