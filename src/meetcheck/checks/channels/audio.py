@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Option, Severity
+from meetcheck.check import Finding, Measurement, Metric, Option, Severity
+from meetcheck.checks.channels._base import ReceivedChannelsCheck
 from meetcheck.checks.channels._catalog import N_, _, ngettext
-from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, collect
-from meetcheck.checks.channels._findings import channel_facts, not_received, worst
+from meetcheck.checks.channels._collect import ChannelData, Collection
+from meetcheck.checks.channels._findings import channel_facts, worst
 from meetcheck.context import CheckContext
 from meetcheck.readable import number
 
@@ -21,7 +22,7 @@ SILENCE = {
 }
 
 
-class ChannelsAudio(Check):
+class ChannelsAudio(ReceivedChannelsCheck):
     """A channel can be perfectly connected and still silent: the interpreter's microphone
     muted, a patch left open, a test tone instead of the interpretation."""
 
@@ -49,13 +50,9 @@ class ChannelsAudio(Check):
             max=60.0,
         ),
     }
-    timing = True
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> list[Finding]:
-        data = await collect(ctx)
-        out = not_received(ctx, data)
+    def assess(self, ctx: CheckContext, data: Collection) -> list[Finding]:
+        out: list[Finding] = []
         for c in data.received:
             floor = data.channels.get(c.floor_key)
             floor_level = floor.level_dbfs if floor is not None and floor.ok else -math.inf

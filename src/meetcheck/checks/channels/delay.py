@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.check import Finding, Measurement, Metric, Severity
+from meetcheck.checks.channels._base import ReceivedChannelsCheck
 from meetcheck.checks.channels._catalog import N_, _
-from meetcheck.checks.channels._collect import IMPORTS, SENSES, Collection, collect
-from meetcheck.checks.channels._findings import channel_facts, not_received
+from meetcheck.checks.channels._collect import Collection
+from meetcheck.checks.channels._findings import channel_facts
 from meetcheck.context import CheckContext
 
 
-class ChannelsDelay(Check):
+class ChannelsDelay(ReceivedChannelsCheck):
     """Interpretation reaches listeners through other encoders and relays than the floor;
     a channel far behind the floor makes a delegate's reply late and confuses the turn."""
 
@@ -21,13 +22,9 @@ class ChannelsDelay(Check):
         "added on the meeting's side."
     )
     metrics = {"delay_ms": Metric("ms", description=N_("the channel's delay against the floor"))}
-    timing = True
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> list[Finding]:
-        data = await collect(ctx)
-        out = not_received(ctx, data)
+    def assess(self, ctx: CheckContext, data: Collection) -> list[Finding]:
+        out: list[Finding] = []
         if not any(c.delay_ms is not None for c in data.received):
             ctx.skip(self._why_not(data, "floor") or _("no channel carries timing marks"))
         for c in data.received:

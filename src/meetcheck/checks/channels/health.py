@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from meetcheck.check import Check, Finding, Measurement, Metric, Severity
+from meetcheck.check import Finding, Measurement, Metric, Severity
+from meetcheck.checks.channels._base import ReceivedChannelsCheck
 from meetcheck.checks.channels._catalog import N_, _
-from meetcheck.checks.channels._collect import IMPORTS, SENSES, collect
-from meetcheck.checks.channels._findings import channel_facts, not_received, worst
+from meetcheck.checks.channels._collect import Collection
+from meetcheck.checks.channels._findings import channel_facts, worst
 from meetcheck.context import CheckContext
 
 
-class ChannelsHealth(Check):
+class ChannelsHealth(ReceivedChannelsCheck):
     """Lost packets and late packets are heard as gaps and warbles in the interpretation:
     measured per channel, as the listener's own receiver saw them."""
 
@@ -27,13 +28,9 @@ class ChannelsHealth(Check):
             "%", description=N_("share of the audio filled in for lost packets")
         ),
     }
-    timing = True
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> list[Finding]:
-        data = await collect(ctx)
-        out = not_received(ctx, data)
+    def assess(self, ctx: CheckContext, data: Collection) -> list[Finding]:
+        out: list[Finding] = []
         for c in data.received:
             named = {"channel": c.name}
             ch = channel_facts(c)

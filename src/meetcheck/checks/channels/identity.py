@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from meetcheck.check import Check, Finding, Measurement, Severity
+from meetcheck.check import Finding, Measurement, Severity
+from meetcheck.checks.channels._base import ReceivedChannelsCheck
 from meetcheck.checks.channels._catalog import N_, _
-from meetcheck.checks.channels._collect import IMPORTS, SENSES, ChannelData, Collection, collect
-from meetcheck.checks.channels._findings import channel_facts, not_received
+from meetcheck.checks.channels._collect import ChannelData, Collection
+from meetcheck.checks.channels._findings import channel_facts
 from meetcheck.context import CheckContext
 
 
-class ChannelsIdentity(Check):
+class ChannelsIdentity(ReceivedChannelsCheck):
     """A crossed patch (French label, Spanish audio) is a classic interpretation fault that
     no label or metadata reveals: the channel-identity signal in the audio does
     (docs/channel-identity.md). A platform that does not send it cannot be verified, which
@@ -22,15 +23,9 @@ class ChannelsIdentity(Check):
         "Tell the secretariat or the technicians: the channels are crossed, so delegates "
         "choosing one language hear another."
     )
-    timing = True
-    imports = IMPORTS
-    senses = SENSES
 
-    async def run(self, ctx: CheckContext) -> list[Finding]:
-        data = await collect(ctx)
-        out = not_received(ctx, data)
-        out += [self._one(c, data) for c in data.received]
-        return out
+    def assess(self, ctx: CheckContext, data: Collection) -> list[Finding]:
+        return [self._one(c, data) for c in data.received]
 
     def _one(self, c: ChannelData, data: Collection) -> Finding:
         facts = [*channel_facts(c), Measurement("marks", c.marks)]
