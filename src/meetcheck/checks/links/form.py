@@ -6,7 +6,6 @@ credentials, scheme or a look-alike host is never requested by the other link ch
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -16,6 +15,7 @@ from meetcheck.checks.links.lookalike import Lookalike, is_listed, lookalike, to
 from meetcheck.context import CheckContext
 from meetcheck.i18n import localize
 from meetcheck.redact import redact_url
+from meetcheck.webrtc.loopback import is_loopback_host
 
 # Beyond this many characters a link is not requested at all, whatever the profile says:
 # RFC 9110 section 4.1 asks only that 8000 octets be supported.
@@ -39,15 +39,6 @@ class Form:
     def add(self, status: Status, message: str, fix: str = "", block: bool = False) -> None:
         self.problems.append((status, message, fix))
         self.blocking = self.blocking or block
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def assess(url: str, hosts: list[str], *, allow_http: bool = False, max_edits: int = 1) -> Form:
